@@ -1,0 +1,146 @@
+/**
+ * Executes one run from the top until it completes, fails or suspends (see step-api.ts for the
+ * replay model). While it executes, a heartbeat renews the lease; if the lease is lost (another
+ * worker took over after we stalled) or the run is cancelled, the execution stops at its next
+ * step boundary and writes nothing more.
+ */
+import pg from 'pg';
+import { toStoredError, type StoredError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { emitEvent } from './events.ts';
+import type { RunJob, RunQueue } from './queue.ts';
+import { claimRun, loadSteps, renewLease, transition, type RunRow } from './run-store.ts';
+import { ExecutionStop, RunAbort, StepFailedError } from './signals.ts';
+import { createExecution } from './step-api.ts';
+import type { ActionGate, RetryPolicy, RunState, WorkflowDefinition } from './types.ts';
+
+export interface RunnerDeps {
+  pool: pg.Pool;
+  queue: RunQueue;
+  owner: string;
+  log: Logger;
+  workflows: Map<string, WorkflowDefinition<any, any, any>>;
+  services: unknown;
+  gate: ActionGate;
+  settings: { leaseMs: number; crashLimit: number; maxSteps: number; stepTimeoutMs: number; retry: RetryPolicy };
+  startChild: (workflow: WorkflowDefinition<any, any, any>, input: unknown, idempotencyKey: string, parentRunId: string) => Promise<string>;
+}
+
+/** Ends a run (completed/failed) and, for a child run, tells the parent in the same transaction. */
+export async function finishRun(
+  deps: Pick<RunnerDeps, 'pool' | 'queue'>,
+  run: Pick<RunRow, 'id' | 'parent_run_id'>,
+  to: Extract<RunState, 'completed' | 'failed' | 'cancelled'>,
+  reason: string,
+  guard: { owner?: string; fromStates?: RunState[] },
+  fields: { output?: unknown; error?: StoredError },
+): Promise<boolean> {
+  const client = await deps.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const moved = await transition(client, run.id, to, reason, guard, fields);
+    if (moved && run.parent_run_id) {
+      await emitEvent(client, deps.queue, {
+        name: 'run.finished',
+        key: run.id,
+        payload: { state: to, output: fields.output ?? null, error: fields.error ?? null },
+        source: 'engine',
+      });
+    }
+    await client.query(moved ? 'COMMIT' : 'ROLLBACK');
+    return moved;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function failureOf(err: unknown): { error: StoredError; reason: string } {
+  if (err instanceof StepFailedError) {
+    return { error: { ...err.stored, step: err.stepId } as StoredError, reason: `step "${err.stepId}" failed: ${err.stored.message}` };
+  }
+  const error = toStoredError(err);
+  return { error, reason: error.message };
+}
+
+export async function executeRun(deps: RunnerDeps, job: RunJob): Promise<void> {
+  const { pool, owner, settings } = deps;
+  const run = await claimRun(pool, job.runId, owner, settings.leaseMs, job);
+  if (!run) return;
+  const log = deps.log.child({ run_id: run.id, workflow: run.workflow });
+  const guard = { owner };
+
+  if (run.crashes > settings.crashLimit) {
+    const reason = `crash loop: the worker stopped mid-run ${run.crashes} times (limit ${settings.crashLimit}); not replaying again`;
+    log.error({ crashes: run.crashes }, reason);
+    await finishRun(deps, run, 'failed', reason, guard, { error: { name: 'RunAbort', code: 'CRASH_LOOP', message: reason } });
+    return;
+  }
+  const workflow = deps.workflows.get(run.workflow);
+  if (!workflow) {
+    const reason = `no workflow named "${run.workflow}" is registered in this worker`;
+    await finishRun(deps, run, 'failed', reason, guard, { error: { name: 'RunAbort', code: 'NOT_FOUND', message: reason } });
+    return;
+  }
+  if (workflow.version !== run.workflow_version) {
+    log.warn({ stored: run.workflow_version, current: workflow.version }, 'replaying a run started by another version of its workflow');
+  }
+
+  const abort = new AbortController();
+  let external: ExecutionStop | undefined;
+  const heartbeat = setInterval(() => {
+    renewLease(pool, run.id, owner, settings.leaseMs)
+      .then((state) => {
+        if (state === undefined || state === 'cancelled') {
+          external ??= new ExecutionStop(state === 'cancelled' ? 'cancelled' : 'lease-lost');
+          abort.abort(external);
+        }
+      })
+      .catch((err) => log.warn({ err: String(err) }, 'lease renewal failed'));
+  }, Math.max(100, Math.floor(settings.leaseMs / 3)));
+
+  try {
+    const steps = await loadSteps(pool, run.id);
+    const execution = createExecution({
+      pool,
+      queue: deps.queue,
+      run,
+      steps,
+      owner,
+      log,
+      maxSteps: workflow.maxSteps ?? settings.maxSteps,
+      stepTimeoutMs: workflow.stepTimeoutMs ?? settings.stepTimeoutMs,
+      retry: { ...settings.retry, ...workflow.retry },
+      gate: deps.gate,
+      abort,
+      stopReason: () => external,
+      startChild: deps.startChild,
+    });
+    const ctx = { runId: run.id, workflow: run.workflow, log, services: deps.services, startedBy: run.started_by };
+    try {
+      const input = workflow.input.parse(run.input);
+      const output = await workflow.run(input, execution.step, ctx);
+      const stop = execution.stopped() ?? external;
+      if (stop) {
+        log.debug({ why: stop.why }, 'execution stopped');
+        return;
+      }
+      const done = await finishRun(deps, run, 'completed', 'workflow returned', guard, { output: output ?? null });
+      if (done) log.info('run completed');
+    } catch (err) {
+      const stop = err instanceof ExecutionStop ? err : (execution.stopped() ?? external);
+      if (stop) {
+        log.debug({ why: stop.why }, 'execution stopped');
+        return;
+      }
+      const { error, reason } = failureOf(err);
+      if (err instanceof RunAbort) log.error({ code: err.code }, reason);
+      else log.error({ err: error.message }, 'run failed');
+      await finishRun(deps, run, 'failed', reason, guard, { error });
+    }
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
