@@ -53,7 +53,7 @@ export interface Engine {
   sendEvent(name: string, key: string, payload?: unknown, source?: string): Promise<number>;
   cancelRun(runId: string, reason?: string): Promise<boolean>;
   retryRun(runId: string, options?: { actions?: 'done' | 'repeat' }): Promise<void>;
-  /** Resolves when the run reaches one of `states` (default: anything but queued/running). */
+  /** Resolves when the run reaches one of `states` (default: anything but queued/running) or ends. */
   waitForRun(runId: string, options?: { states?: RunState[]; timeoutMs?: number }): Promise<RunState>;
   /** Re-rings runs whose worker died or whose timer doorbell went missing. */
   sweep(): Promise<number>;
@@ -246,7 +246,7 @@ export function createEngine(options: EngineOptions): Engine {
         for (;;) {
           const run = await getRun(client, runId);
           if (!run) throw new NotFoundError(`no run ${runId}`);
-          if (wanted.includes(run.state)) return run.state;
+          if (wanted.includes(run.state) || TERMINAL_STATES.includes(run.state)) return run.state;
           if (Date.now() > until) throw new Error(`run ${runId} still ${run.state} after ${timeoutMs} ms`);
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 250);

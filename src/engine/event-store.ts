@@ -19,7 +19,7 @@ export function resolveMatchers(matchers: EventMatcher[], runId: string): Resolv
 
 /** Locks every (name, key) in a stable order so two transactions never deadlock on them. */
 export async function lockMatchers(db: Queryable, matchers: ResolvedMatcher[]): Promise<void> {
-  const keys = [...new Set(matchers.map((m) => `${m.name}\u0000${m.key}`))].sort();
+  const keys = [...new Set(matchers.map((m) => JSON.stringify([m.name, m.key])))].sort();
   for (const k of keys) await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [k]);
 }
 
