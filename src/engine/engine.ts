@@ -49,7 +49,7 @@ export interface Engine {
   /** Connects the queue; with `workers`, also executes runs of the registered workflows. */
   start(options?: { workers?: boolean }): Promise<void>;
   stop(): Promise<void>;
-  startRun<I>(workflow: WorkflowDefinition<I, any, any> | string, input: I, options?: StartRunOptions): Promise<StartRunResult>;
+  startRun<I, In>(workflow: WorkflowDefinition<I, any, any, In> | string, input: In, options?: StartRunOptions): Promise<StartRunResult>;
   sendEvent(name: string, key: string, payload?: unknown, source?: string): Promise<number>;
   cancelRun(runId: string, reason?: string): Promise<boolean>;
   retryRun(runId: string, options?: { actions?: 'done' | 'repeat' }): Promise<void>;

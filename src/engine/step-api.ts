@@ -248,7 +248,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
       });
     },
 
-    async invoke<I, O>(workflow: WorkflowDefinition<I, O, any>, input: I, options: { id?: string } = {}): Promise<O> {
+    async invoke<I, O, In>(workflow: WorkflowDefinition<I, O, any, In>, input: In, options: { id?: string } = {}): Promise<O> {
       const base = options.id ?? `invoke:${workflow.name}`;
       const childId = await step.run(`${base}:start`, () => deps.startChild(workflow, input, `${run.id}:${base}`, run.id));
       const done = await step.waitForAny<{ state: string; output: O; error: StoredError | null }>([{ name: 'run.finished', key: childId }], { id: `${base}:finished` });

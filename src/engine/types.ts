@@ -80,7 +80,7 @@ export interface StepApi {
   /** The first of several events, or the timeout: one wait, so no race between them. */
   waitForAny<T = unknown>(events: EventMatcher[], options?: { timeoutMs?: number; id?: string }): Promise<WaitResult<T>>;
   /** Starts a child run and suspends until it finishes; returns its output or throws its error. */
-  invoke<I, O>(workflow: WorkflowDefinition<I, O, any>, input: I, options?: { id?: string }): Promise<O>;
+  invoke<I, O, In>(workflow: WorkflowDefinition<I, O, any, In>, input: In, options?: { id?: string }): Promise<O>;
   /** A side effect recorded in the action ledger: never repeated once completed. */
   action<T>(key: string, fn: (ctx: StepContext) => Promise<T> | T, options: ActionOptions): Promise<T>;
   /** Appends to the run's ordered decision log (idempotent across replays). */
@@ -96,10 +96,11 @@ export interface RunContext<S = unknown> {
   startedBy: string | null;
 }
 
-export interface WorkflowDefinition<I = unknown, O = unknown, S = unknown> {
+/** `I` is the input as the workflow sees it (after parsing), `In` as callers may pass it (defaults applied later). */
+export interface WorkflowDefinition<I = unknown, O = unknown, S = unknown, In = I> {
   name: string;
   version: number;
-  input: z.ZodType<I>;
+  input: z.ZodType<I, In>;
   run: (input: I, step: StepApi, ctx: RunContext<S>) => Promise<O>;
   /** Bounds; each falls back to the engine's settings. */
   maxSteps?: number;

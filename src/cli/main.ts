@@ -1,0 +1,21 @@
+/** `mailroom` command line: one module per command family, registered here. */
+import { Command } from 'commander';
+import { serve } from './context.ts';
+import { registerRunCommands } from './runs.ts';
+
+const program = new Command();
+program.name('mailroom').description('AI workflow agent for business inboxes').showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the whole service: workers, channels, HTTP (health, metrics, Slack)')
+  .action(() => serve('service'));
+
+program
+  .command('worker')
+  .description('execute runs only; start several against one DATABASE_URL to scale out')
+  .action(() => serve('worker'));
+
+registerRunCommands(program);
+
+await program.parseAsync(process.argv);

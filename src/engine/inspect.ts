@@ -1,0 +1,74 @@
+/**
+ * Read-only queries for people: run lists and a run's whole trace (transitions, steps,
+ * decisions, actions, events consumed), used by the CLI and the HTTP API.
+ */
+import type { Queryable, RunRow } from './run-store.ts';
+import type { RunState } from './types.ts';
+
+export interface RunSummary {
+  id: string;
+  workflow: string;
+  state: RunState;
+  created_at: Date;
+  updated_at: Date;
+  reason: string | null;
+}
+
+export async function listRuns(
+  db: Queryable,
+  filter: { state?: RunState; workflow?: string; limit?: number } = {},
+): Promise<RunSummary[]> {
+  const { rows } = await db.query<RunSummary>(
+    `SELECT r.id, r.workflow, r.state, r.created_at, r.updated_at,
+            (SELECT reason FROM mailroom.run_transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1) AS reason
+       FROM mailroom.runs r
+      WHERE ($1::text IS NULL OR r.state = $1) AND ($2::text IS NULL OR r.workflow = $2)
+      ORDER BY r.created_at DESC
+      LIMIT $3`,
+    [filter.state ?? null, filter.workflow ?? null, filter.limit ?? 50],
+  );
+  return rows;
+}
+
+export interface RunTrace {
+  run: RunRow;
+  transitions: Array<{ from_state: string | null; to_state: string; reason: string; at: Date }>;
+  steps: Array<{ step_id: string; seq: number; kind: string; status: string; attempts: number; output: unknown; error: unknown; started_at: Date; finished_at: Date | null }>;
+  decisions: Array<Record<string, unknown>>;
+  actions: Array<Record<string, unknown>>;
+  events: Array<{ name: string; key: string; payload: unknown; step_id: string; at: Date }>;
+  children: Array<{ id: string; workflow: string; state: string }>;
+}
+
+export async function runTrace(db: Queryable, id: string): Promise<RunTrace | undefined> {
+  const run = (await db.query<RunRow>('SELECT * FROM mailroom.runs WHERE id = $1', [id])).rows[0];
+  if (!run) return undefined;
+  const [transitions, steps, decisions, actions, events, children] = await Promise.all([
+    db.query('SELECT from_state, to_state, reason, at FROM mailroom.run_transitions WHERE run_id = $1 ORDER BY id', [id]),
+    db.query('SELECT step_id, seq, kind, status, attempts, output, error, started_at, finished_at FROM mailroom.steps WHERE run_id = $1 ORDER BY started_at, seq', [id]),
+    db.query('SELECT * FROM mailroom.decisions WHERE run_id = $1 ORDER BY seq', [id]),
+    db.query('SELECT key, kind, status, parameters, result, error, attempts, started_at, completed_at FROM mailroom.actions WHERE run_id = $1 ORDER BY started_at', [id]),
+    db.query(
+      `SELECT e.name, e.key, e.payload, c.step_id, c.at FROM mailroom.event_consumptions c
+         JOIN mailroom.events e ON e.id = c.event_id WHERE c.run_id = $1 ORDER BY c.at`,
+      [id],
+    ),
+    db.query('SELECT id, workflow, state FROM mailroom.runs WHERE parent_run_id = $1 ORDER BY created_at', [id]),
+  ]);
+  return {
+    run,
+    transitions: transitions.rows,
+    steps: steps.rows,
+    decisions: decisions.rows,
+    actions: actions.rows,
+    events: events.rows,
+    children: children.rows,
+  };
+}
+
+export async function countRunsByState(db: Queryable): Promise<Array<{ workflow: string; state: string; n: number }>> {
+  const { rows } = await db.query<{ workflow: string; state: string; n: number }>(
+    'SELECT workflow, state, count(*)::int AS n FROM mailroom.runs GROUP BY workflow, state',
+  );
+  return rows;
+}
