@@ -37,3 +37,11 @@ test('an empty variable counts as unset', () => {
   const c = loadConfig({ DATABASE_URL: undefined, PORT: undefined });
   assert.equal(c.port, 3000);
 });
+
+test('.env.example documents every variable the config schema reads', async () => {
+  const fs = await import('node:fs');
+  const { envSchema } = await import('../../src/config.ts');
+  const example = fs.readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const missing = Object.keys(envSchema.shape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example));
+  assert.deepEqual(missing, []);
+});
