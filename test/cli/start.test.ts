@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/db/embedded.ts';
@@ -46,4 +47,5 @@ test('start runs the service on embedded defaults, answers /healthz, and stops c
   assert.match(stderr, /shutting down/);
   const pgLeft = spawnSync('pgrep', ['-f', `${dataDir}/pg`], { encoding: 'utf8' });
   assert.equal(pgLeft.stdout.trim(), '', 'embedded postgres was stopped');
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
