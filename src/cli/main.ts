@@ -1,6 +1,7 @@
 /** `mailroom` command line: one module per command family, registered here. */
 import { Command } from 'commander';
 import { serve } from './context.ts';
+import { registerApprovalCommands } from './approvals.ts';
 import { registerRunCommands } from './runs.ts';
 
 const program = new Command();
@@ -17,5 +18,6 @@ program
   .action(() => serve('worker'));
 
 registerRunCommands(program);
+registerApprovalCommands(program);
 
 await program.parseAsync(process.argv);

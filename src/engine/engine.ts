@@ -51,6 +51,8 @@ export interface Engine {
   stop(): Promise<void>;
   startRun<I, In>(workflow: WorkflowDefinition<I, any, any, In> | string, input: In, options?: StartRunOptions): Promise<StartRunResult>;
   sendEvent(name: string, key: string, payload?: unknown, source?: string): Promise<number>;
+  /** Like sendEvent, inside the caller's open transaction: the event exists iff it commits. */
+  sendEventInTransaction(tx: pg.PoolClient, name: string, key: string, payload?: unknown, source?: string): Promise<number>;
   cancelRun(runId: string, reason?: string): Promise<boolean>;
   retryRun(runId: string, options?: { actions?: 'done' | 'repeat' }): Promise<void>;
   /** Resolves when the run reaches one of `states` (default: anything but queued/running) or ends. */
@@ -191,6 +193,10 @@ export function createEngine(options: EngineOptions): Engine {
       } finally {
         client.release();
       }
+    },
+
+    sendEventInTransaction(tx, name, key, payload = null, source) {
+      return emitEvent(tx, q(), { name, key, payload, source });
     },
 
     async cancelRun(runId, reason = 'cancelled by operator') {
