@@ -156,10 +156,8 @@ export function createEngine(options: EngineOptions): Engine {
         throw new InputError(`input for workflow "${wf.name}" is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
       }
       await q().ensureQueue(wf.name);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const res = await insertRun(client, {
+      const create = async (tx: pg.PoolClient): Promise<StartRunResult> => {
+        const res = await insertRun(tx, {
           id: crypto.randomUUID(),
           workflow: wf.name,
           version: wf.version,
@@ -169,9 +167,16 @@ export function createEngine(options: EngineOptions): Engine {
           startedBy: opts.startedBy ?? null,
           deadlineMs: wf.maxDurationMs ?? settings.maxRunDurationMs,
         });
-        if (res.created) await q().ring(client, wf.name, { runId: res.id, reason: 'start' });
-        await client.query('COMMIT');
+        if (res.created) await q().ring(tx, wf.name, { runId: res.id, reason: 'start' });
         return { runId: res.id, created: res.created };
+      };
+      if (opts.tx) return create(opts.tx);
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await create(client);
+        await client.query('COMMIT');
+        return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;

@@ -113,7 +113,9 @@ export interface WorkflowDefinition<I = unknown, O = unknown, S = unknown, In = 
 export interface StartRunOptions {
   idempotencyKey?: string;
   parentRunId?: string;
-  startedBy?: string;
+  startedBy?: string | null;
+  /** An open transaction (a pg client after BEGIN): the run exists iff it commits. */
+  tx?: import('pg').PoolClient;
 }
 
 export interface StartRunResult {
