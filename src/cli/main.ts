@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { serve } from './context.ts';
 import { registerApprovalCommands } from './approvals.ts';
+import { registerDataCommands } from './data.ts';
 import { registerRunCommands } from './runs.ts';
 
 const program = new Command();
@@ -19,5 +20,6 @@ program
 
 registerRunCommands(program);
 registerApprovalCommands(program);
+registerDataCommands(program);
 
 await program.parseAsync(process.argv);
