@@ -112,7 +112,7 @@ export function createEngine(options: EngineOptions): Engine {
           stepTimeoutMs: settings.stepTimeoutMs,
           retry: { attempts: settings.stepAttempts, baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs },
         },
-        startChild: async (wf, input, key, parent) => (await engine.startRun(wf, input, { idempotencyKey: key, parentRunId: parent })).runId,
+        startChild: async (wf, input, key, parent, startedBy) => (await engine.startRun(wf, input, { idempotencyKey: key, parentRunId: parent, startedBy })).runId,
       });
       for (const wf of workflows.values()) {
         const slots = createSemaphore(wf.concurrency ?? settings.concurrency);

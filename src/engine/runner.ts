@@ -23,7 +23,7 @@ export interface RunnerDeps {
   services: unknown;
   gate: ActionGate;
   settings: { leaseMs: number; crashLimit: number; maxSteps: number; stepTimeoutMs: number; retry: RetryPolicy };
-  startChild: (workflow: WorkflowDefinition<any, any, any>, input: unknown, idempotencyKey: string, parentRunId: string) => Promise<string>;
+  startChild: (workflow: WorkflowDefinition<any, any, any> | string, input: unknown, idempotencyKey: string, parentRunId: string, startedBy?: string | null) => Promise<string>;
 }
 
 /** Ends a run (completed/failed) and, for a child run, tells the parent in the same transaction. */

@@ -35,7 +35,7 @@ export interface ExecutionDeps {
   /** Aborted when the lease is lost or the run is cancelled. */
   abort: AbortController;
   stopReason: () => ExecutionStop | undefined;
-  startChild: (workflow: WorkflowDefinition<any, any, any>, input: unknown, idempotencyKey: string, parentRunId: string) => Promise<string>;
+  startChild: (workflow: WorkflowDefinition<any, any, any> | string, input: unknown, idempotencyKey: string, parentRunId: string, startedBy?: string | null) => Promise<string>;
 }
 
 export interface Execution {
@@ -257,6 +257,12 @@ export function createExecution(deps: ExecutionDeps): Execution {
         throw new NonRetriableError(`child run ${childId} (${workflow.name}) ${done.payload.state}: ${done.payload.error?.message ?? 'no reason recorded'}`);
       }
       return done.payload.output;
+    },
+
+    async spawn(workflow, input, options = {}) {
+      const name = typeof workflow === 'string' ? workflow : workflow.name;
+      const base = options.id ?? `spawn:${name}`;
+      return step.run(`${base}`, () => deps.startChild(workflow, input, `${run.id}:${base}`, run.id, options.startedBy ?? run.started_by));
     },
 
     async action<T>(key: string, fn: (ctx: StepContext) => Promise<T> | T, options: ActionOptions): Promise<T> {

@@ -81,6 +81,8 @@ export interface StepApi {
   waitForAny<T = unknown>(events: EventMatcher[], options?: { timeoutMs?: number; id?: string }): Promise<WaitResult<T>>;
   /** Starts a child run and suspends until it finishes; returns its output or throws its error. */
   invoke<I, O, In>(workflow: WorkflowDefinition<I, O, any, In>, input: In, options?: { id?: string }): Promise<O>;
+  /** Starts a child run without waiting for it (it outlives this one if need be); returns its id. */
+  spawn<I, In>(workflow: WorkflowDefinition<I, any, any, In> | string, input: In, options?: { id?: string; startedBy?: string | null }): Promise<string>;
   /** A side effect recorded in the action ledger: never repeated once completed. */
   action<T>(key: string, fn: (ctx: StepContext) => Promise<T> | T, options: ActionOptions): Promise<T>;
   /** Appends to the run's ordered decision log (idempotent across replays). */

@@ -44,6 +44,7 @@ export const policySchema = z
           .object({ urgent: duration.prefault('1h'), high: duration.prefault('4h'), normal: duration.prefault('1d'), low: duration.prefault('3d') })
           .prefault({}),
         survey: z.boolean().default(true),
+        survey_after: duration.prefault('2d'),
         teams: z.record(z.string(), z.string()).default({ billing: 'billing', technical: 'engineering', account: 'support', complaint: 'support-leads', feature_request: 'product', other: 'support' }),
       })
       .prefault({}),

@@ -1,0 +1,135 @@
+/**
+ * Support triage and escalation: knowledge-base search, a draft in the sender's language citing
+ * the articles used (or routing to the right team with the sender's history when the base has
+ * no answer), the policy's auto-send decision, an approval with an editable draft otherwise, an
+ * SLA timer per priority (reminder and escalation when it runs out), and a satisfaction survey.
+ */
+import { z } from 'zod';
+import { askForApproval } from '../../approvals/ask.ts';
+import { searchArticles } from '../../data/kb.ts';
+import { defineWorkflow } from '../../engine/define.ts';
+import { detectInjection, routeSupportReply } from '../../policy/decide.ts';
+import { resolveIdentities } from '../../policy/load.ts';
+import type { EmailSummary, Priority, SupportCategory, TriageResult, WorkflowServices } from '../ports.ts';
+import { replySubject, quoteOriginal } from './reply-text.ts';
+import { senderHistory } from './history.ts';
+
+export interface SupportOutput {
+  category: SupportCategory;
+  priority: Priority;
+  language: string;
+  outcome: 'auto_sent' | 'sent_after_approval' | 'rejected' | 'expired' | 'routed';
+  team: string | null;
+  draft: string | null;
+  citations: string[];
+  escalated: boolean;
+  reasons: string[];
+}
+
+export const supportWorkflow = defineWorkflow({
+  name: 'support',
+  version: 1,
+  input: z.object({ itemId: z.string(), email: z.custom<EmailSummary>().nullable(), text: z.string(), triage: z.custom<TriageResult>().nullable() }),
+  maxSteps: 30,
+  async run(input, step, ctx): Promise<SupportOutput> {
+    const s = ctx.services as WorkflowServices;
+    const { policy, pool } = s;
+    const triage = input.triage;
+    const category: SupportCategory = triage?.category ?? 'other';
+    const priority: Priority = triage?.priority ?? 'normal';
+    const language = triage?.language ?? 'en';
+    const sender = input.email?.from?.address ?? null;
+    const text = input.email?.text ?? input.text;
+
+    const articles = await step.run('kb.search', async () =>
+      (await searchArticles(pool, `${input.email?.subject ?? ''} ${text}`.slice(0, 4000), 3)).map((a) => ({ id: a.id, title: a.title, body: a.body, rank: a.rank })),
+    );
+    const solvable = articles.length > 0 && triage?.solvable !== false;
+    await step.decide({
+      action: 'kb.search',
+      parameters: { hits: articles.map((a) => a.id) },
+      reasoning: articles.length ? `found ${articles.map((a) => `"${a.title}"`).join(', ')}` : 'no knowledge-base article matches',
+    });
+
+    const team = policy.support.teams[category] ?? 'support';
+    if (!solvable) {
+      const history = sender ? await step.run('enrich.history', () => senderHistory(pool, sender, ctx.runId)) : [];
+      await step.decide({
+        action: 'route.team',
+        parameters: { team, category, priority, earlierRuns: history.length },
+        reasoning: `no knowledge-base answer; ${category} requests go to ${team}${history.length ? `; the sender wrote ${history.length} time(s) before` : ''}`,
+      });
+    }
+
+    const draft = solvable
+      ? await s.decisions.draftReply(step, { email: input.email, text, language, category, articles })
+      : null;
+
+    const injection = detectInjection(text);
+    const route = routeSupportReply(policy, {
+      category,
+      confidence: Math.min(triage?.confidence ?? 0, draft?.confidence ?? 0),
+      sender: sender ?? '',
+      senderAuthenticated: input.email?.auth?.aligned ?? null,
+      injectionSuspected: injection.length > 0,
+      solvable,
+    });
+    await step.decide({ action: 'policy.reply', parameters: { auto: route.auto }, reasoning: route.auto ? 'auto-send allowed by policy' : route.reasons.join('; ') });
+
+    const send = async (body: string, key: string) =>
+      step.action(key, () => s.mailer.send(
+        { to: sender!, subject: replySubject(input.email?.subject ?? ''), text: `${body}\n\n${quoteOriginal(input.email, text)}`, inReplyTo: input.email?.messageId, references: [...(input.email?.references ?? []), ...(input.email?.messageId ? [input.email.messageId] : [])] },
+        `${ctx.runId}:${key}`,
+      ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
+
+    let outcome: SupportOutput['outcome'] = 'routed';
+    let escalated = false;
+    let finalDraft = draft?.text ?? null;
+    if (draft && sender && route.auto) {
+      await send(draft.text, 'reply');
+      outcome = 'auto_sent';
+    } else if (sender) {
+      const sla = policy.support.sla[priority];
+      const decision = await askForApproval(step, { pool, notifier: s.notifier }, {
+        key: 'reply',
+        kind: 'support.reply',
+        title: `Reply to ${sender}: ${input.email?.subject ?? '(no subject)'}`,
+        request: {
+          summary: { from: sender, subject: input.email?.subject, receivedAt: input.email?.date ?? undefined, channel: 'email', excerpt: text.slice(0, 500) },
+          proposal: draft
+            ? { type: 'reply', description: `send this reply to ${sender}`, draft: draft.text, to: sender }
+            : { type: 'routing', description: `route to ${team}; write a reply by editing the draft`, draft: '', to: sender },
+          reasoning: triage?.reasoning ?? 'no model classification',
+          confidence: triage?.confidence ?? null,
+          reasons: route.reasons,
+          fields: { category, priority, language, team, citations: draft?.citations ?? [] },
+          editable: ['draft'],
+        },
+        approvers: resolveIdentities(policy, policy.support.approvers ?? policy.approvers),
+        escalation: resolveIdentities(policy, policy.groups['support-leads'] ? ['group:support-leads'] : []),
+        requestedBy: null,
+        remindAfterMs: sla,
+        expireAfterMs: Math.max(sla * 3, policy.approval.expire_after),
+      });
+      escalated = decision.outcome === 'expired';
+      if (decision.outcome === 'approved') {
+        finalDraft = typeof decision.edits?.draft === 'string' && decision.edits.draft.trim() ? decision.edits.draft : (draft?.text ?? null);
+        if (finalDraft) {
+          await send(finalDraft, 'reply');
+          outcome = 'sent_after_approval';
+        }
+      } else {
+        outcome = decision.outcome === 'rejected' ? 'rejected' : 'expired';
+      }
+    }
+
+    if ((outcome === 'auto_sent' || outcome === 'sent_after_approval') && policy.support.survey && sender) {
+      await step.sleep(policy.support.survey_after, 'survey-delay');
+      await step.action('survey', () => s.mailer.send(
+        { to: sender, subject: replySubject(input.email?.subject ?? ''), text: 'How did we do? Reply with a number from 1 (poor) to 5 (great). Thank you!', inReplyTo: input.email?.messageId },
+        `${ctx.runId}:survey`,
+      ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
+    }
+    return { category, priority, language, outcome, team: solvable ? null : team, draft: finalDraft, citations: draft?.citations ?? [], escalated, reasons: route.reasons };
+  },
+});
