@@ -1,0 +1,34 @@
+/**
+ * Recognises what an input is from its content, not its name: test suites call messages .eml,
+ * .msg, .raw, .txt or nothing at all.
+ */
+export type InputKind = 'email' | 'pdf' | 'image' | 'trigger' | 'unknown';
+
+const HEADER = /^(from|to|subject|date|message-id|received|return-path|mime-version|content-type|delivered-to|reply-to|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|cc|sender|references|in-reply-to)\s*:/im;
+
+export function detectInputKind(bytes: Buffer): { kind: InputKind; contentType: string } {
+  const head = bytes.subarray(0, 16);
+  if (head.subarray(0, 5).toString('latin1') === '%PDF-') return { kind: 'pdf', contentType: 'application/pdf' };
+  if (head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'PNG') return { kind: 'image', contentType: 'image/png' };
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kind: 'image', contentType: 'image/jpeg' };
+  if (head.subarray(0, 4).toString('latin1') === 'II*\0' || head.subarray(0, 4).toString('latin1') === 'MM\0*') return { kind: 'image', contentType: 'image/tiff' };
+  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return { kind: 'image', contentType: 'image/webp' };
+  const text = bytes.subarray(0, 8192).toString('latin1').replace(/^\uFEFF/, '');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    try {
+      JSON.parse(bytes.toString('utf8'));
+      return { kind: 'trigger', contentType: 'application/json' };
+    } catch {
+      /* not JSON: fall through */
+    }
+  }
+  // A message starts with header lines; mbox "From " separators and leading blank lines are tolerated.
+  const firstBlock = trimmed.replace(/^From [^\n]*\n/, '').split(/\r?\n\r?\n/)[0] ?? '';
+  const lines = firstBlock.split(/\r?\n/).filter((l) => l && !/^[ \t]/.test(l));
+  if (lines.length && HEADER.test(lines[0]!) && lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l))) return { kind: 'email', contentType: 'message/rfc822' };
+  if (lines.some((l) => HEADER.test(l)) && lines.filter((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l)).length >= Math.max(1, lines.length * 0.6)) {
+    return { kind: 'email', contentType: 'message/rfc822' };
+  }
+  return { kind: 'unknown', contentType: 'application/octet-stream' };
+}
