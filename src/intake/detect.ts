@@ -4,7 +4,7 @@
  */
 export type InputKind = 'email' | 'pdf' | 'image' | 'trigger' | 'unknown';
 
-const HEADER = /^(from|to|subject|date|message-id|received|return-path|mime-version|content-type|delivered-to|reply-to|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|cc|sender|references|in-reply-to)\s*:/im;
+const HEADER = /^(from|to|subject|date|message-id|received|return-path|mime-version|content-type|delivered-to|reply-to|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|cc|sender|references|in-reply-to)[ \t]*:/im;
 
 export function detectInputKind(bytes: Buffer): { kind: InputKind; contentType: string } {
   const head = bytes.subarray(0, 16);
@@ -26,8 +26,9 @@ export function detectInputKind(bytes: Buffer): { kind: InputKind; contentType: 
   // A message starts with header lines; mbox "From " separators and leading blank lines are tolerated.
   const firstBlock = trimmed.replace(/^From [^\n]*\n/, '').split(/\r?\n\r?\n/)[0] ?? '';
   const lines = firstBlock.split(/\r?\n/).filter((l) => l && !/^[ \t]/.test(l));
-  if (lines.length && HEADER.test(lines[0]!) && lines.every((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l))) return { kind: 'email', contentType: 'message/rfc822' };
-  if (lines.some((l) => HEADER.test(l)) && lines.filter((l) => /^[\x21-\x39\x3b-\x7e]+:/.test(l)).length >= Math.max(1, lines.length * 0.6)) {
+  const fieldLine = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+  if (lines.length && HEADER.test(lines[0]!) && lines.every((l) => fieldLine.test(l))) return { kind: 'email', contentType: 'message/rfc822' };
+  if (lines.some((l) => HEADER.test(l)) && lines.filter((l) => fieldLine.test(l)).length >= Math.max(1, lines.length * 0.6)) {
     return { kind: 'email', contentType: 'message/rfc822' };
   }
   return { kind: 'unknown', contentType: 'application/octet-stream' };
