@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { serve } from './context.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerDataCommands } from './data.ts';
+import { registerProcess } from './process.ts';
 import { registerRunCommands } from './runs.ts';
 
 const program = new Command();
@@ -21,5 +22,6 @@ program
 registerRunCommands(program);
 registerApprovalCommands(program);
 registerDataCommands(program);
+registerProcess(program);
 
 await program.parseAsync(process.argv);
