@@ -1,0 +1,59 @@
+/**
+ * The decision core as the workflows see it: one place that picks the provider, records every
+ * decision with its provider, model, tokens, cost and latency, and keeps model calls inside
+ * checkpointed steps (a replay never pays for the same call twice).
+ *
+ * Providers: offline (rules and templates; the embedded default). The Anthropic and
+ * OpenAI-compatible providers are configured with ANTHROPIC_API_KEY / LLM_BASE_URL.
+ */
+import type { Config } from '../config.ts';
+import type { StepApi } from '../engine/types.ts';
+import type { DecisionCorePort, DraftInput, DraftResult, TriageInput, TriageResult } from '../workflows/ports.ts';
+import { offlineDraft } from './offline/drafts.ts';
+import { offlineTriage } from './offline/triage.ts';
+import { prefilter } from './prefilter.ts';
+
+export function chooseProvider(config: Pick<Config, 'env'>): 'anthropic' | 'openai' | 'offline' {
+  if (config.env.LLM_PROVIDER) return config.env.LLM_PROVIDER;
+  if (config.env.ANTHROPIC_API_KEY) return 'anthropic';
+  return 'offline';
+}
+
+export function createOfflineDecisionCore(): DecisionCorePort {
+  return {
+    provider: 'offline',
+    prefilter,
+    async triage(step: StepApi, input: TriageInput): Promise<TriageResult> {
+      const started = Date.now();
+      const result = await step.run('triage', () => offlineTriage(input));
+      await step.decide({
+        action: 'triage',
+        parameters: { route: result.route, category: result.category, priority: result.priority, language: result.language, sentiment: result.sentiment },
+        reasoning: result.reasoning,
+        confidence: result.confidence,
+        provider: result.provider,
+        model: result.model ?? undefined,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: Date.now() - started,
+      });
+      return result;
+    },
+    async draftReply(step: StepApi, input: DraftInput): Promise<DraftResult> {
+      const result = await step.run('draft', () => offlineDraft(input));
+      await step.decide({
+        action: 'draft.reply',
+        parameters: { citations: result.citations, language: input.language },
+        reasoning: result.citations.length ? `template reply built from ${result.citations.join(', ')}` : 'no article to build a reply from',
+        confidence: result.confidence,
+        provider: result.provider,
+        model: result.model ?? undefined,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+      });
+      return result;
+    },
+  };
+}
