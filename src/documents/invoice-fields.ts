@@ -1,0 +1,159 @@
+/**
+ * The deterministic invoice extractor: labelled fields found by patterns in several languages,
+ * amounts and dates normalised, each field with a confidence that says how it was found.
+ * No model: this is the offline path, and one of the independent paths in every cross-check.
+ */
+import { AMOUNT, detectCurrency, parseAmount } from './numbers.ts';
+import { parseDate, type DateOrder } from './dates.ts';
+import { isValidIban, normaliseIban } from './iban.ts';
+
+export interface InvoiceFields {
+  vendor: string | null;
+  vendor_address: string | null;
+  invoice_number: string | null;
+  invoice_date: string | null;
+  due_date: string | null;
+  po_number: string | null;
+  currency: string | null;
+  subtotal: number | null;
+  tax: number | null;
+  tax_rate: number | null;
+  total: number | null;
+  iban: string | null;
+  payment_terms: string | null;
+  line_items: Array<{ description: string; quantity: number | null; amount: number }>;
+}
+
+export type FieldConfidence = Partial<Record<keyof InvoiceFields, number>>;
+
+const label = (words: string[]) => `(?:${words.join('|')})`;
+const SEP = String.raw`[ \t]*[:#.]?[ \t]*(?:#|no\.?|nr\.?|n[°º]\.?|number|nummer)?[ \t]*[:#.]?[ \t]*`;
+/** An identifier: starts with a letter or digit and contains at least one digit. */
+const IDENT = String.raw`((?=[A-Z0-9\-/._]*\d)[A-Z0-9][A-Z0-9\-/._]{2,})`;
+
+const INVOICE_NO = new RegExp(
+  `${label(['invoice', 'inv', 'rechnung', 'rechnungs', 'facture', 'factura', 'fattura', 'factuur', 'fatura', 'bill', 'receipt', 'n° de facture', 'numéro de facture', 'rechnungsnummer', 'document'])}${SEP}${IDENT}`,
+  'i',
+);
+const PO_NO = new RegExp(`${label(['p\\.?\\s?o\\.?', 'purchase order', 'n° de commande', 'bestellnummer', 'bestellung', 'order', 'pedido', 'ordine', 'bestelling'])}${SEP}${IDENT}`, 'i');
+const INVOICE_DATE = new RegExp(`${label(['invoice date', 'date of invoice', 'date de facture', 'rechnungsdatum', 'fecha de factura', 'data fattura', 'factuurdatum', 'issue date', 'date', 'datum', 'fecha', 'data'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
+const DUE_DATE = new RegExp(`${label(['payment due', 'due date', 'due', "date d'échéance", 'échéance', 'fällig am', 'fälligkeitsdatum', 'fällig', 'zahlbar bis', 'fecha de vencimiento', 'vencimiento', 'scadenza', 'vervaldatum'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
+const SUBTOTAL = new RegExp(`${label(['subtotal', 'sub-total', 'sub total', 'total ht', 'total net', 'net total', 'net amount', 'nettobetrag', 'netto', 'zwischensumme', 'montant ht', 'base imponible', 'imponibile', 'amount_untaxed'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TAX = new RegExp(`${label(['sales tax', 'vat', 'tva', 'mwst\\.?', 'ust\\.?', 'umsatzsteuer', 'iva', 'gst', 'tax', 'btw'])}\\s*(\\d{1,2}(?:[.,]\\d{1,3})?\\s*%)?\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TOTAL_STRONG = new RegExp(`${label(['total due', 'amount due', 'balance due', 'total ttc', 'grand total', 'total amount', 'invoice total', 'gesamtbetrag', 'rechnungsbetrag', 'endbetrag', 'montant ttc', 'importe total', 'totale', 'te betalen', 'total \\(incl[^)]*\\)', 'total incl\\.? (?:vat|tax)', 'round(?:ed)? total', 'total payable', 'nett total'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TOTAL_PLAIN = new RegExp(`(?<!sub[- ]?)(?<!\\w)total(?!\\s*(?:ht|net|excl|qty|quantity|items?))\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const IBAN = /\b(?:IBAN)\b[:\s]*([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})/i;
+const TERMS = /\b(?:payment terms?|terms|zahlungsbedingungen|conditions de paiement)\s*[:.]?\s*([^\n]{3,60})/i;
+const LINE_ITEM = new RegExp(`^(.{3,60}?)\\s+(\\d{1,4})\\s+(${AMOUNT})\\s*$`);
+const HEADINGS = /^(invoice|tax invoice|facture|rechnung|factura|fattura|factuur|receipt|bill|quote)\b/i;
+const LEGAL_FORM = /\b(inc\.?|llc|ltd\.?|limited|gmbh|ag|sarl|sas|s\.a\.|bv|plc|corp\.?|co\.|company|sdn\.? bhd\.?|pte\.? ltd)\b/i;
+
+function amountAfter(re: RegExp, text: string, group = 1): number | null {
+  const m = re.exec(text);
+  return m?.[group] ? parseAmount(m[group]) : null;
+}
+
+/** The invoice's date order: US-style documents write MM/DD, nearly everyone else DD/MM. */
+function orderFor(currency: string | null, text: string): DateOrder {
+  if (currency === 'USD' || /\b(sales tax|zip|suite \d)\b/i.test(text)) return 'mdy';
+  return 'dmy';
+}
+
+export function extractInvoiceFields(text: string): { fields: InvoiceFields; confidence: FieldConfidence } {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const body = lines.join('\n');
+  const conf: FieldConfidence = {};
+  const currency = detectCurrency(body);
+  if (currency) conf.currency = /\b[A-Z]{3}\b/.test(body) ? 0.9 : 0.75;
+
+  // Vendor: the first line that looks like a company, else the first line before the heading.
+  const headingAt = lines.findIndex((l) => HEADINGS.test(l));
+  const top = lines.slice(0, headingAt > 0 ? Math.min(headingAt, 8) : 6).filter((l) => !/[:#]/.test(l) && /\p{L}{2}/u.test(l) && !HEADINGS.test(l));
+  const vendorLine = top.find((l) => LEGAL_FORM.test(l)) ?? top[0] ?? null;
+  if (vendorLine) conf.vendor = LEGAL_FORM.test(vendorLine) ? 0.85 : 0.5;
+  const vendorIdx = vendorLine ? lines.indexOf(vendorLine) : -1;
+  const address = vendorIdx >= 0 ? lines.slice(vendorIdx + 1, vendorIdx + 3).filter((l) => /\d/.test(l) && !/[:#]/.test(l) && !HEADINGS.test(l)).join(', ') || null : null;
+
+  const invoiceNo = INVOICE_NO.exec(body)?.[1]?.replace(/[.,;]$/, '') ?? null;
+  if (invoiceNo) conf.invoice_number = /\d/.test(invoiceNo) ? 0.85 : 0.4;
+  const po = PO_NO.exec(body)?.[1] ?? null;
+  if (po) conf.po_number = 0.8;
+
+  const order = orderFor(currency, body);
+  const dueRaw = DUE_DATE.exec(body)?.[1];
+  // The invoice date: its own label, not the due date's line.
+  const dateLine = lines.find((l) => INVOICE_DATE.test(l) && !DUE_DATE.test(l));
+  const dateRaw = dateLine ? INVOICE_DATE.exec(dateLine)?.[1] : undefined;
+  let invoiceDate = dateRaw ? parseDate(dateRaw, order) : null;
+  let dueDate = dueRaw ? parseDate(dueRaw, order) : null;
+  // Ambiguous day/month: prefer the reading where the due date follows the invoice date within 120 days.
+  if (invoiceDate?.alternative && dueDate?.alternative) {
+    const gap = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
+    const ok = (a: string, b: string) => gap(a, b) >= 0 && gap(a, b) <= 120;
+    if (!ok(invoiceDate.value, dueDate.value) && ok(invoiceDate.alternative, dueDate.alternative)) {
+      invoiceDate = { value: invoiceDate.alternative, alternative: invoiceDate.value };
+      dueDate = { value: dueDate.alternative, alternative: dueDate.value };
+    }
+  }
+  if (!invoiceDate) {
+    const anyDate = lines.map((l) => parseDate(l, order)).find(Boolean);
+    if (anyDate) {
+      invoiceDate = anyDate;
+      conf.invoice_date = 0.5;
+    }
+  } else conf.invoice_date = invoiceDate.alternative ? 0.7 : 0.85;
+  if (dueDate) conf.due_date = dueDate.alternative ? 0.7 : 0.85;
+
+  const subtotal = amountAfter(SUBTOTAL, body);
+  if (subtotal !== null) conf.subtotal = 0.85;
+  const taxMatch = TAX.exec(body);
+  const tax = taxMatch?.[2] ? parseAmount(taxMatch[2]) : null;
+  const taxRate = taxMatch?.[1] ? parseAmount(taxMatch[1].replace('%', '')) : null;
+  if (tax !== null) conf.tax = 0.8;
+  let total = amountAfter(TOTAL_STRONG, body);
+  if (total !== null) conf.total = 0.9;
+  else {
+    // The last plain "Total" line wins: earlier ones are often per-section totals.
+    const plain = lines.filter((l) => TOTAL_PLAIN.test(l)).map((l) => amountAfter(TOTAL_PLAIN, l)).filter((v): v is number => v !== null);
+    total = plain.length ? plain[plain.length - 1]! : null;
+    if (total !== null) conf.total = 0.75;
+  }
+
+  const ibanRaw = IBAN.exec(body)?.[1];
+  const iban = ibanRaw ? normaliseIban(ibanRaw) : null;
+  if (iban) conf.iban = isValidIban(iban) ? 0.95 : 0.3;
+
+  const line_items = lines
+    .map((l) => LINE_ITEM.exec(l))
+    .filter((m): m is RegExpExecArray => Boolean(m) && !/total|tax|vat|tva|subtotal/i.test(m![1]!))
+    .map((m) => ({ description: m[1]!, quantity: Number(m[2]), amount: parseAmount(m[3]!) ?? 0 }));
+
+  return {
+    fields: {
+      vendor: vendorLine,
+      vendor_address: address,
+      invoice_number: invoiceNo,
+      invoice_date: invoiceDate?.value ?? null,
+      due_date: dueDate?.value ?? null,
+      po_number: po?.toUpperCase() ?? null,
+      currency,
+      subtotal,
+      tax,
+      tax_rate: taxRate,
+      total,
+      iban,
+      payment_terms: TERMS.exec(body)?.[1]?.trim() ?? null,
+      line_items,
+    },
+    confidence: conf,
+  };
+}
+
+/** How much of an invoice this text looks like: used to say `not_an_invoice` with a reason. */
+export function invoiceLikelihood(f: InvoiceFields): { likely: boolean; reason: string } {
+  const found = (['invoice_number', 'total', 'invoice_date', 'subtotal', 'tax', 'iban', 'po_number'] as const).filter((k) => f[k] !== null);
+  if (f.total === null && found.length < 2) {
+    return { likely: false, reason: found.length ? `only ${found.join(', ')} found; no total amount` : 'no invoice number, date or amount found' };
+  }
+  return { likely: true, reason: `found ${found.join(', ')}` };
+}
