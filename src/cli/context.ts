@@ -11,10 +11,11 @@ import { createApp, type App, type AppRole } from '../main.ts';
 /** EX_CONFIG from sysexits.h: the configuration is wrong. */
 export const EXIT_CONFIG = 78;
 
-export function loadConfigOrExit(): { config: Config; log: Logger } {
+export function loadConfigOrExit(options: { quiet?: boolean } = {}): { config: Config; log: Logger } {
   try {
     const config = loadConfig();
-    const log = createLogger(config.logLevel);
+    // One-shot commands print results on stdout; their logs stay at warnings unless LOG_LEVEL says otherwise.
+    const log = createLogger(options.quiet && !process.env.LOG_LEVEL ? 'warn' : config.logLevel);
     setLogger(log);
     return { config, log };
   } catch (err) {
@@ -28,7 +29,7 @@ export function loadConfigOrExit(): { config: Config; log: Logger } {
 
 /** Runs `fn` with an app in `role`, then stops it; prints errors as one clear line. */
 export async function withApp<T>(role: AppRole, fn: (app: App) => Promise<T>): Promise<T | undefined> {
-  const { config, log } = loadConfigOrExit();
+  const { config, log } = loadConfigOrExit({ quiet: true });
   let app: App | undefined;
   try {
     app = await createApp(config, log, role);

@@ -1,14 +1,20 @@
 /**
  * Binds the workflows' ports to the modules that implement them (email parsing and outbox,
- * the decision core, document extraction, Slack), and starts the channels that feed intake.
+ * the decision core, document extraction), and starts the channels that feed intake.
  */
 import type pg from 'pg';
 import type { Config } from '../config.ts';
-import { NonRetriableError } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import type { HttpServer } from '../http/server.ts';
 import type { Intake } from '../intake/intake.ts';
 import type { Logger } from '../logger.ts';
-import type { WorkflowServices } from './ports.ts';
+import { startFolderSource } from '../channels/email/folder-source.ts';
+import { createOutbox } from '../channels/email/outbox.ts';
+import { parseEmail } from '../channels/email/parse.ts';
+import { extractDocument } from '../documents/extract.ts';
+import { createOcrPool } from '../documents/ocr-pool.ts';
+import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
+import type { DocumentExtraction, WorkflowServices } from './ports.ts';
 
 type BoundPorts = Pick<WorkflowServices, 'decisions' | 'documents' | 'mailer' | 'parser' | 'notifier' | 'progress'>;
 
@@ -18,21 +24,83 @@ export interface Bindings {
   close(): Promise<void>;
 }
 
-const missing = (what: string) => () => {
-  throw new NonRetriableError(`${what} is not available in this build`);
-};
+export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logger; role: string }): Promise<Bindings> {
+  const { config, pool, log } = deps;
+  const env = config.env;
+  const provider = chooseProvider(config);
+  if (provider !== 'offline') {
+    log.warn({ provider }, 'this build decides with the offline provider; the configured model provider is not wired yet');
+  }
+  const decisions = createOfflineDecisionCore();
+  const ocr = createOcrPool();
+  const outbox = createOutbox({
+    pool,
+    from: env.MAIL_FROM,
+    smtp: { url: env.SMTP_URL, host: env.SMTP_HOST, port: env.SMTP_PORT, user: env.SMTP_USER, password: env.SMTP_PASSWORD, secure: env.SMTP_TLS },
+    log,
+  });
+  if (deps.role !== 'cli') outbox.start();
 
-export async function bindPorts(_deps: { config: Config; pool: pg.Pool; log: Logger; role: string }): Promise<Bindings> {
+  const services: BoundPorts = {
+    decisions,
+    parser: {
+      async parseEmail(bytes) {
+        const p = await parseEmail(bytes);
+        const strip = (a: (typeof p.attachments)[number]) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256 });
+        return {
+          messageId: p.messageId,
+          inReplyTo: p.inReplyTo,
+          references: p.references,
+          from: p.from,
+          replyTo: p.replyTo,
+          to: p.to,
+          subject: p.subject,
+          date: p.date,
+          text: p.text,
+          attachments: p.attachments.map(strip),
+          forwarded: p.forwarded && { by: p.forwarded.by, original: { from: p.forwarded.original.from, date: p.forwarded.original.date, subject: p.forwarded.original.subject, text: p.forwarded.original.text } },
+          auth: { spf: p.auth.spf, dkim: p.auth.dkim, dmarc: p.auth.dmarc, aligned: p.auth.aligned },
+          headers: p.headers,
+          attachmentContents: p.attachments.map((a) => ({ sha256: a.sha256, content: a.content, contentType: a.contentType })),
+        };
+      },
+    },
+    documents: {
+      async extract(bytes, fileName): Promise<DocumentExtraction> {
+        const r = await extractDocument(bytes, fileName, { ocr });
+        if (r.error && /not a PDF or an image/.test(r.error)) throw new InputError(`${fileName}: ${r.error}`);
+        return {
+          file: r.file,
+          pages: r.pages,
+          source: r.source,
+          fields: r.fields as unknown as DocumentExtraction['fields'],
+          needs_review: r.needs_review,
+          review: r.review,
+          checks: r.checks,
+          not_an_invoice: r.not_an_invoice,
+          ...(r.error ? { error: r.error } : {}),
+        };
+      },
+    },
+    mailer: {
+      async send(mail, key) {
+        const row = await outbox.enqueue(mail, key);
+        return { id: row.id, status: row.status, messageId: row.message_id };
+      },
+    },
+  };
+
   return {
-    services: {
-      decisions: { provider: 'none', prefilter: () => ({ skip: false }), triage: missing('the decision core'), draftReply: missing('the decision core') },
-      documents: { extract: missing('document extraction') },
-      mailer: { send: missing('the outbox') },
-      parser: { parseEmail: missing('email parsing') },
+    services,
+    async startChannels({ intake }) {
+      const folder = env.IMAP_HOST ? undefined : startFolderSource({ dir: config.inboxDir, intake, log });
+      if (env.IMAP_HOST) log.warn('IMAP is configured but this build reads only the watched folder; see the README');
+      log.info({ inbox: config.inboxDir }, 'watching the inbox folder');
+      return { stop: async () => folder?.stop() };
     },
-    async startChannels() {
-      return { stop: async () => undefined };
+    async close() {
+      await outbox.stop();
+      await ocr.close();
     },
-    async close() {},
   };
 }

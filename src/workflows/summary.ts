@@ -13,6 +13,8 @@ export interface ProcessSummary {
   run_id: string;
   workflow: string;
   state: string;
+  sender: string | null;
+  original_sender: string | null;
   classification: { category: string | null; priority: string | null; language: string | null; confidence: number | null; route_reason: string | null };
   extracted: Record<string, unknown> | null;
   needs_review: boolean | null;
@@ -26,7 +28,7 @@ export interface ProcessSummary {
 }
 
 export async function summariseItem(db: Queryable, input: string, itemId: string, duplicate: boolean, routerRunId: string): Promise<ProcessSummary> {
-  const run = async (id: string) => (await db.query('SELECT id, workflow, state, output, error FROM mailroom.runs WHERE id = $1', [id])).rows[0];
+  const run = async (id: string) => (await db.query('SELECT id, workflow, state, input, output, error FROM mailroom.runs WHERE id = $1', [id])).rows[0];
   const decisions = async (id: string) =>
     (await db.query('SELECT action, parameters, reasoning, confidence, provider FROM mailroom.decisions WHERE run_id = $1 ORDER BY seq', [id])).rows;
   const router = await run(routerRunId);
@@ -50,6 +52,8 @@ export async function summariseItem(db: Queryable, input: string, itemId: string
     duplicate,
     run_id: target.id,
     workflow: routed?.route ?? (router.state === 'failed' ? 'router' : 'unrouted'),
+    sender: (child?.input?.email?.from?.address as string | undefined) ?? null,
+    original_sender: (child?.input?.email?.forwarded?.original?.from?.address as string | undefined) ?? null,
     state: target.state,
     classification: {
       category: triage?.category ?? null,

@@ -88,7 +88,8 @@ export const invoiceWorkflow = defineWorkflow({
     if (injection.length) anomalies.push('the message contains instructions aimed at the agent (possible prompt injection); they were ignored');
     await step.decide({ action: 'invoice.validate', parameters: { vendor: facts.vendor?.id ?? null, po: facts.po?.number ?? null, anomalies }, reasoning: anomalies.length ? anomalies.join('; ') : 'vendor known, purchase order open and matching, no anomaly' });
 
-    const route = routeInvoice(policy, { total: fields.total, anomalies, needsReview: doc.needs_review, injectionSuspected: injection.length > 0 });
+    // The injection is already listed among the anomalies, which routeInvoice turns into reasons.
+    const route = routeInvoice(policy, { total: fields.total, anomalies, needsReview: doc.needs_review, injectionSuspected: false });
     const vendorName = facts.vendor?.name ?? fields.vendor ?? 'unknown vendor';
     const approved = { vendor: vendorName, invoice_number: fields.invoice_number, total: fields.total, currency: fields.currency, iban: fields.iban, due_date: fields.due_date };
     const decision = await askForApproval(step, { pool, notifier: s.notifier }, {

@@ -68,7 +68,7 @@ export const supportWorkflow = defineWorkflow({
     const injection = detectInjection(text);
     const route = routeSupportReply(policy, {
       category,
-      confidence: Math.min(triage?.confidence ?? 0, draft?.confidence ?? 0),
+      confidence: draft ? Math.min(triage?.confidence ?? 0, draft.confidence) : (triage?.confidence ?? 0),
       sender: sender ?? '',
       senderAuthenticated: input.email?.auth?.aligned ?? null,
       injectionSuspected: injection.length > 0,
