@@ -1,0 +1,95 @@
+/**
+ * End to end through real servers: the service's own wiring (createApp) on real PostgreSQL, a
+ * real SMTP peer, the watched inbox folder as the mail source, approvals decided through the
+ * same vote path as Slack and the CLI.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { castVote, listApprovals } from '../../src/approvals/store.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApp, type App } from '../../src/main.ts';
+import { makeTempDir, testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { repoRoot, sharedData } from '../harness/shared.ts';
+import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink.ts';
+import { readArticles, upsertArticles } from '../../src/data/kb.ts';
+import { readCsv } from '../../src/data/csv.ts';
+import { poCsv, upsertPurchaseOrders, upsertVendors, vendorCsv } from '../../src/data/vendors.ts';
+
+describe('end to end: inbox folder → workflow → approval → action', () => {
+  let db: TestDatabase;
+  let smtp: SmtpSink;
+  let app: App;
+  let inbox: string;
+  const examples = path.join(repoRoot, 'examples', 'data');
+
+  before(async () => {
+    db = await testDatabase();
+    smtp = await startSmtpSink();
+    const dataDir = makeTempDir('mailroom-e2e-');
+    inbox = path.join(dataDir, 'inbox');
+    const config = loadConfig({ DATABASE_URL: db.url, MAILROOM_DATA_DIR: dataDir, PORT: '0', SMTP_URL: smtp.url, MAIL_FROM: 'Mailroom <support@mailroom.example>', ENGINE_RETRY_BASE_MS: '50' });
+    app = await createApp(config, pino({ level: process.env.TEST_LOG ?? 'silent' }), 'service');
+    await upsertVendors(db.pool, readCsv(path.join(examples, 'vendors.csv'), vendorCsv));
+    await upsertPurchaseOrders(db.pool, readCsv(path.join(examples, 'pos.csv'), poCsv));
+    await upsertArticles(db.pool, readArticles(path.join(examples, 'kb')));
+  });
+  after(async () => {
+    await app.stop();
+    await smtp.close();
+    await db.close();
+  });
+
+  const drop = (sample: string) => fs.copyFileSync(sharedData('samples', sample), path.join(inbox, sample));
+  const approvalFor = async (predicate: (a: Awaited<ReturnType<typeof listApprovals>>[number]) => boolean, timeoutMs = 30_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (await listApprovals(db.pool, { status: 'pending' })).find(predicate);
+      if (found) return found;
+      if (Date.now() > until) throw new Error('no approval appeared');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const vote = (approvalId: string, approver = 'cli:alice') =>
+    castVote(db.pool, { approvalId, approver, decision: 'approve', channel: 'cli' }, (tx, n, k, p, s) => app.engine.sendEventInTransaction(tx, n, k, p, s));
+
+  test('an invoice dropped in the inbox is extracted, approved, booked and its payment scheduled, each once', async () => {
+    drop('04-invoice-forward.eml');
+    const approval = await approvalFor((a) => a.kind === 'invoice.approval' && a.title.includes('INV-9078'));
+    assert.equal(approval.amount, 5695.55);
+    assert.equal(approval.request.summary.from, 'billing@northwind-supply.example', 'the original sender of the forward');
+    assert.equal(approval.required_approvals, 2, 'over the standard tier: two approvers');
+    await vote(approval.id, 'cli:alice');
+    await vote(approval.id, 'cli:bob');
+    assert.equal(await app.engine.waitForRun(approval.run_id, { states: ['completed', 'failed'], timeoutMs: 30_000 }), 'completed');
+    const ledger = await db.pool.query('SELECT invoice_number, total, iban, approved_by FROM mailroom.ledger_entries');
+    assert.deepEqual(ledger.rows, [{ invoice_number: 'INV-9078', total: '5695.55', iban: 'GB32NWBK54907401061246', approved_by: ['cli:alice', 'cli:bob'] }]);
+    const payments = await db.pool.query('SELECT amount, due_date, status FROM mailroom.payments');
+    assert.equal(payments.rows.length, 1);
+    assert.equal(payments.rows[0].amount, '5695.55');
+    assert.ok(fs.readdirSync(path.join(inbox, 'processed')).some((f) => f.endsWith('04-invoice-forward.eml')));
+  });
+
+  test('a support email gets a draft, an approval, and one threaded reply at the SMTP peer', async () => {
+    drop('10-support-technical.eml');
+    const approval = await approvalFor((a) => a.kind === 'support.reply');
+    assert.match(approval.request.proposal.draft ?? '', /Export/);
+    await vote(approval.id);
+    const until = Date.now() + 20_000;
+    while (!smtp.messages.length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(smtp.messages.length, 1);
+    const [mail] = smtp.messages;
+    const original = fs.readFileSync(sharedData('samples', '10-support-technical.eml'), 'utf8');
+    const originalId = /^Message-ID:\s*(\S+)/im.exec(original)![1];
+    assert.deepEqual(mail!.to, ['kenji@customer-34.example'.replace('34', /^From:.*customer-(\d+)/m.exec(original)?.[1] ?? '34')]);
+    assert.equal(mail!.headers.inReplyTo, originalId);
+    assert.match(String(mail!.headers.references), new RegExp(originalId!.replace(/[<>.]/g, '\\$&')));
+    assert.equal(mail!.headers.subject, 'Re: Export to CSV?');
+    assert.match(mail!.text, /Reports/);
+    assert.match(mail!.text, /> How do I export my reports as CSV\?/);
+    const outbox = await db.pool.query(`SELECT status FROM mailroom.outbox`);
+    assert.deepEqual(outbox.rows, [{ status: 'sent' }]);
+  });
+});
