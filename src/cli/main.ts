@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { serve } from './context.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerDataCommands } from './data.ts';
+import { registerExtract } from './extract.ts';
+import { registerOutbox } from './outbox.ts';
 import { registerProcess } from './process.ts';
 import { registerRunCommands } from './runs.ts';
 
@@ -23,5 +25,7 @@ registerRunCommands(program);
 registerApprovalCommands(program);
 registerDataCommands(program);
 registerProcess(program);
+registerExtract(program);
+registerOutbox(program);
 
 await program.parseAsync(process.argv);

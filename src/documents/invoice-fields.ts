@@ -125,7 +125,7 @@ export function extractInvoiceFields(text: string): { fields: InvoiceFields; con
 
   const line_items = lines
     .map((l) => LINE_ITEM.exec(l))
-    .filter((m): m is RegExpExecArray => Boolean(m) && !/total|tax|vat|tva|subtotal/i.test(m![1]!))
+    .filter((m): m is RegExpExecArray => Boolean(m) && !/total|tax|vat|tva|subtotal|iban|:/i.test(m![1]!))
     .map((m) => ({ description: m[1]!, quantity: Number(m[2]), amount: parseAmount(m[3]!) ?? 0 }));
 
   return {

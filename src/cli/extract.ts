@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { errorMessage } from '../errors.ts';
+import { extractDocument, type ExtractionResult } from '../documents/extract.ts';
+import { createOcrPool } from '../documents/ocr-pool.ts';
+
+function human(r: ExtractionResult): string {
+  const f = r.fields;
+  const lines = [`${r.file}: ${r.pages} page(s), read from ${r.source}${r.needs_review ? '  NEEDS REVIEW' : ''}${r.not_an_invoice ? `  not an invoice: ${r.not_an_invoice}` : ''}`];
+  for (const [k, v] of Object.entries(f)) if (v !== null) lines.push(`  ${k.padEnd(15)} ${v}${r.detail ? `   [${r.detail[k as keyof typeof r.detail].sources.join('+') || '-'}]` : ''}`);
+  for (const c of r.checks) lines.push(`  check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  for (const x of r.review) lines.push(`  review ${x.field}: ${x.values.map((v) => `${v.source}=${JSON.stringify(v.value)}`).join(' vs ')}${x.note ? ` (${x.note})` : ''}`);
+  return lines.join('\n');
+}
+
+export function registerExtract(program: Command): void {
+  program
+    .command('extract <file...>')
+    .description('extract invoice fields from PDFs and images along independent paths (text layer, OCR) and cross-check them')
+    .option('--json', 'one JSON object per file, one per line')
+    .action(async (files: string[], opts: { json?: boolean }) => {
+      const ocr = createOcrPool();
+      try {
+        for (const file of files) {
+          let result: ExtractionResult;
+          try {
+            result = await extractDocument(fs.readFileSync(file), file, { ocr });
+          } catch (err) {
+            result = { file, error: errorMessage(err) } as ExtractionResult;
+          }
+          if (result.error) {
+            // A corrupt, encrypted or empty document: one line naming the file, exit code 2, and on to the next.
+            process.exitCode = 2;
+            console.error(`mailroom: ${file}: ${result.error.split('\n')[0]}`);
+            if (opts.json) console.log(JSON.stringify({ file, error: result.error }));
+            continue;
+          }
+          const { detail: _detail, ...flat } = result;
+          console.log(opts.json ? JSON.stringify(flat) : human(result));
+        }
+      } finally {
+        await ocr.close();
+      }
+    });
+}
