@@ -13,6 +13,7 @@ import { createOutbox } from '../channels/email/outbox.ts';
 import { parseEmail } from '../channels/email/parse.ts';
 import { extractDocument } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
+import { createAnthropicDecisionCore } from '../llm/anthropic/decision-core.ts';
 import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
 import type { DocumentExtraction, WorkflowServices } from './ports.ts';
 
@@ -28,10 +29,11 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   const { config, pool, log } = deps;
   const env = config.env;
   const provider = chooseProvider(config);
-  if (provider !== 'offline') {
-    log.warn({ provider }, 'this build decides with the offline provider; the configured model provider is not wired yet');
+  if (provider === 'openai') {
+    log.warn('LLM_PROVIDER=openai is not built yet: deciding with the offline provider');
   }
-  const decisions = createOfflineDecisionCore();
+  const decisions = provider === 'anthropic' ? createAnthropicDecisionCore({ config, log }) : createOfflineDecisionCore();
+  log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
   const outbox = createOutbox({
     pool,

@@ -1,0 +1,164 @@
+/**
+ * The Anthropic provider: Claude through @anthropic-ai/sdk, one call per decision.
+ *
+ * - The stable part of each request (instructions and tool schema) comes first and carries a
+ *   `cache_control` breakpoint, so repeated calls read it from the prompt cache; the untrusted
+ *   item follows as delimited data in the user turn.
+ * - The SDK retries 408/429/5xx/529 honouring `retry-after` (LLM_MAX_RETRIES) within a timeout
+ *   (LLM_TIMEOUT_MS); a client-side limiter keeps a burst of mail under the account's limits.
+ * - Output is a forced tool call validated with zod; a malformed answer gets one corrective
+ *   retry with the validation error, then the item goes to a person (never a crashed run).
+ * - Every call runs inside a checkpointed step (a replay never pays twice) and is recorded as a
+ *   decision with tokens, cache use, cost and latency.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import Bottleneck from 'bottleneck';
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { StepApi } from '../../engine/types.ts';
+import type { Logger } from '../../logger.ts';
+import type { DecisionCorePort, DraftInput, DraftResult, TriageInput, TriageResult } from '../../workflows/ports.ts';
+import { offlineTriage } from '../offline/triage.ts';
+import { prefilter } from '../prefilter.ts';
+import { costUsd, priceTable, type Usage } from '../pricing.ts';
+import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
+
+export const triageSchema = z.object({
+  route: z.enum(['invoice', 'support', 'unrouted']),
+  route_reason: z.string().min(1),
+  category: z.enum(['billing', 'technical', 'feature_request', 'complaint', 'account', 'other']).nullable(),
+  priority: z.enum(['urgent', 'high', 'normal', 'low']).nullable(),
+  language: z.string().min(2).max(8),
+  sentiment: z.enum(['positive', 'neutral', 'negative']).nullable(),
+  solvable: z.boolean().nullable(),
+  injection_suspected: z.boolean(),
+  confidence: z.number().min(0).max(1),
+  reasoning: z.string().min(1),
+});
+
+interface CallResult {
+  content: Anthropic.ContentBlock[];
+  usage: Usage;
+  model: string;
+  latencyMs: number;
+}
+
+export function describeItem(input: TriageInput): string {
+  const e = input.email;
+  const head = e
+    ? [`From: ${e.from?.address ?? 'unknown'}`, `Subject: ${e.subject}`, `Date: ${e.date ?? 'unknown'}`, e.forwarded ? `Forwarded by: ${e.forwarded.by?.address ?? 'unknown'}; original from ${e.forwarded.original.from?.address ?? 'unknown'}` : '']
+    : [`Kind: ${input.kind}`];
+  const attachments = input.attachments.map((a) => `- ${a.filename ?? '(unnamed)'} (${a.contentType}, ${a.size} bytes)`).join('\n');
+  return [...head.filter(Boolean), attachments ? `Attachments:\n${attachments}` : 'Attachments: none', '', input.text.slice(0, 12_000)].join('\n');
+}
+
+export function createAnthropicDecisionCore(options: { config: Config; log: Logger; client?: Anthropic }): DecisionCorePort {
+  const env = options.config.env;
+  const client =
+    options.client ??
+    new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
+  const prompts = loadPrompts();
+  const prices = priceTable(process.env.LLM_PRICES);
+  const models = { fast: env.LLM_MODEL_FAST ?? 'claude-haiku-4-5', strong: env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5' };
+  const limiter = new Bottleneck({ maxConcurrent: 4, reservoir: env.LLM_REQUESTS_PER_MIN, reservoirRefreshAmount: env.LLM_REQUESTS_PER_MIN, reservoirRefreshInterval: 60_000 });
+  const prompt = (task: string): PromptFile => {
+    const p = prompts.get(task);
+    if (!p) throw new Error(`prompts/${task}.md is missing`);
+    return p;
+  };
+  const triageTool: Anthropic.Tool = {
+    name: 'triage_decision',
+    description: 'Record the routing and classification of the item.',
+    input_schema: z.toJSONSchema(triageSchema) as Anthropic.Tool.InputSchema,
+    cache_control: { type: 'ephemeral' },
+  };
+
+  const call = async (p: PromptFile, messages: Anthropic.MessageParam[], tools?: Anthropic.Tool[]): Promise<CallResult> => {
+    const started = Date.now();
+    const res = await limiter.schedule(() =>
+      client.messages.create({
+        model: models[p.tier],
+        max_tokens: p.max_tokens,
+        system: [{ type: 'text', text: p.body, cache_control: { type: 'ephemeral' } }],
+        ...(tools ? { tools, tool_choice: { type: 'tool' as const, name: tools[0]!.name } } : {}),
+        messages,
+      }),
+    );
+    const u = res.usage;
+    return {
+      content: res.content,
+      model: res.model,
+      latencyMs: Date.now() - started,
+      usage: { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 },
+    };
+  };
+
+  const record = (step: StepApi, action: string, r: CallResult, extra: { parameters?: unknown; reasoning: string; confidence?: number }) =>
+    step.decide({
+      action,
+      ...extra,
+      provider: 'anthropic',
+      model: r.model,
+      inputTokens: r.usage.inputTokens,
+      outputTokens: r.usage.outputTokens,
+      cacheReadTokens: r.usage.cacheReadTokens,
+      cacheWriteTokens: r.usage.cacheWriteTokens,
+      costUsd: costUsd(r.model, r.usage, prices),
+      latencyMs: r.latencyMs,
+    });
+
+  return {
+    provider: 'anthropic',
+    prefilter,
+    async triage(step, input): Promise<TriageResult> {
+      const p = prompt('triage');
+      const messages: Anthropic.MessageParam[] = [{ role: 'user', content: untrusted('untrusted_item', { kind: input.kind }, describeItem(input)) }];
+      let problem = '';
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const r = await step.run(`triage:call-${attempt}`, () => call(p, messages, [triageTool]));
+        const use = r.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use');
+        const parsed = use && use.name === 'triage_decision' ? triageSchema.safeParse(use.input) : undefined;
+        if (parsed?.success) {
+          const t = parsed.data;
+          await record(step, 'triage', r, { parameters: t, reasoning: t.reasoning, confidence: t.confidence });
+          return {
+            route: t.route,
+            routeReason: t.route_reason,
+            category: t.category,
+            priority: t.priority,
+            language: t.language,
+            sentiment: t.sentiment,
+            solvable: t.solvable,
+            // A model that saw an injection attempt is not trusted to be sure of anything.
+            confidence: t.injection_suspected ? Math.min(t.confidence, 0.5) : t.confidence,
+            reasoning: t.injection_suspected ? `possible prompt injection in the item. ${t.reasoning}` : t.reasoning,
+            provider: 'anthropic',
+            model: r.model,
+          };
+        }
+        problem = !use ? 'no triage_decision tool call' : use.name !== 'triage_decision' ? `unknown tool ${use.name}` : parsed!.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        await record(step, 'triage.invalid_output', r, { reasoning: `model output rejected: ${problem}` });
+        if (use) {
+          messages.push({ role: 'assistant', content: r.content as Anthropic.ContentBlockParam[] });
+          messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, is_error: true, content: `Invalid input: ${problem}. Call triage_decision again with input that matches its schema.` }] });
+        } else {
+          messages.push({ role: 'assistant', content: r.content as Anthropic.ContentBlockParam[] }, { role: 'user', content: 'Call the triage_decision tool with your answer.' });
+        }
+      }
+      // Twice malformed: a person decides, with the rules' view as a hint.
+      const fallback = offlineTriage(input);
+      return { ...fallback, confidence: 0, reasoning: `the model's answer was malformed twice (${problem}); a person must decide. Rules suggest: ${fallback.reasoning}` };
+    },
+    async draftReply(step, input: DraftInput): Promise<DraftResult> {
+      const p = prompt('draft_reply');
+      const articles = input.articles.map((a) => untrusted('kb_article', { id: a.id, title: a.title }, a.body)).join('\n');
+      const content = `language: ${input.language}\ncategory: ${input.category}\n\n${untrusted('untrusted_item', { kind: 'email' }, `Subject: ${input.email?.subject ?? ''}\n\n${input.text.slice(0, 8000)}`)}\n\n${articles || '(no knowledge-base article matched)'}`;
+      const r = await step.run('draft:call', () => call(p, [{ role: 'user', content }]));
+      const text = r.content.filter((b): b is Anthropic.TextBlock => b.type === 'text').map((b) => b.text).join('\n').trim();
+      const citations = input.articles.filter((a) => text.includes(a.title)).map((a) => a.id);
+      const confidence = text ? (citations.length ? 0.8 : 0.6) : 0;
+      await record(step, 'draft.reply', r, { parameters: { citations }, reasoning: text ? `draft of ${text.length} characters citing ${citations.join(', ') || 'no article'}` : 'empty draft', confidence });
+      return { text, citations, confidence, provider: 'anthropic', model: r.model };
+    },
+  };
+}
