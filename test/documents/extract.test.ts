@@ -7,7 +7,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { extractDocument } from '../../src/documents/extract.ts';
 import { createOcrPool } from '../../src/documents/ocr-pool.ts';
-import { repoRoot, sharedData } from '../harness/shared.ts';
+import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 
 const ocr = createOcrPool({ workers: 1 });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'extract-'));
@@ -25,7 +25,7 @@ function bombPng(): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr]);
 }
 
-describe('document extraction on real files', () => {
+describe('document extraction on real files', { skip: needsShared }, () => {
   after(async () => {
     await ocr.close();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -12,13 +12,13 @@ import { castVote, listApprovals } from '../../src/approvals/store.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/main.ts';
 import { makeTempDir, testDatabase, type TestDatabase } from '../harness/postgres.ts';
-import { repoRoot, sharedData } from '../harness/shared.ts';
+import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink.ts';
 import { readArticles, upsertArticles } from '../../src/data/kb.ts';
 import { readCsv } from '../../src/data/csv.ts';
 import { poCsv, upsertPurchaseOrders, upsertVendors, vendorCsv } from '../../src/data/vendors.ts';
 
-describe('end to end: inbox folder → workflow → approval → action', () => {
+describe('end to end: inbox folder → workflow → approval → action', { skip: needsShared }, () => {
   let db: TestDatabase;
   let smtp: SmtpSink;
   let app: App;

@@ -1,0 +1,139 @@
+/**
+ * Extraction benchmark on real documents nobody here wrote (../shared/data):
+ *  - accuracy of the offline path (text layer + OCR + cross-checks) on invoice PDFs and scanned
+ *    receipts: total and date, exact after normalisation; of the wrong totals, the share flagged
+ *    `needs_review` (a wrong amount nobody is asked about is the failure that matters);
+ *  - OCR pages per minute, tesseract.js pool vs the native `tesseract` CLI, both on both cores;
+ *  - text-layer reading per page (no OCR) vs `pdftotext`.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { parseDate } from '../src/documents/dates.ts';
+import { extractDocument } from '../src/documents/extract.ts';
+import { extractInvoiceFields } from '../src/documents/invoice-fields.ts';
+import { parseAmount } from '../src/documents/numbers.ts';
+import { createOcrPool } from '../src/documents/ocr-pool.ts';
+import { openPdf } from '../src/documents/pdf-text.ts';
+import { sharedData } from '../test/harness/shared.ts';
+import { round, type BenchResult } from './types.ts';
+
+const run = promisify(execFile);
+
+interface Case {
+  file: string;
+  total: number | null;
+  date: string | null;
+}
+
+function invoiceCases(): Case[] {
+  const dir = sharedData('invoices');
+  const cases: Case[] = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pdf'))
+    .map((f) => {
+      const truth = JSON.parse(fs.readFileSync(path.join(dir, f.replace(/\.pdf$/, '.json')), 'utf8'))[0];
+      return { file: path.join(dir, f), total: Number(truth.amount), date: truth.date ?? null };
+    });
+  const parsee = sharedData('invoices-parsee');
+  const truth = JSON.parse(fs.readFileSync(path.join(parsee, 'ground_truth.json'), 'utf8')) as Record<string, { total: string; date: string }>;
+  for (const [name, t] of Object.entries(truth)) if (fs.existsSync(path.join(parsee, name))) cases.push({ file: path.join(parsee, name), total: Number(t.total), date: t.date });
+  return cases;
+}
+
+function receiptCases(limit: number): Case[] {
+  const dir = sharedData('receipts');
+  return fs
+    .readdirSync(path.join(dir, 'img'))
+    .filter((f) => f.endsWith('.jpg'))
+    .slice(0, limit)
+    .map((f) => {
+      const key = JSON.parse(fs.readFileSync(path.join(dir, 'key', f.replace('.jpg', '.json')), 'utf8'));
+      return { file: path.join(dir, 'img', f), total: parseAmount(key.total), date: parseDate(key.date ?? '', 'dmy')?.value ?? null };
+    });
+}
+
+export async function bench(opts: { quick?: boolean }): Promise<BenchResult> {
+  const cores = os.availableParallelism();
+  const ocr = createOcrPool({ workers: cores });
+  try {
+    const invoices = invoiceCases();
+    const receipts = receiptCases(opts.quick ? 12 : 63);
+    const score = async (cases: Case[]) => {
+      let totalOk = 0, dateOk = 0, dated = 0, wrong = 0, wrongFlagged = 0;
+      for (const c of cases) {
+        const r = await extractDocument(fs.readFileSync(c.file), c.file, { ocr });
+        const total = r.fields.total as number | null;
+        const ok = total !== null && c.total !== null && Math.abs(total - c.total) < 0.011;
+        if (ok) totalOk++;
+        else {
+          wrong++;
+          if (r.needs_review || r.error || r.not_an_invoice) wrongFlagged++;
+        }
+        if (c.date) {
+          dated++;
+          if (r.fields.invoice_date === c.date) dateOk++;
+        }
+      }
+      return { totalOk, dateOk, dated, wrong, wrongFlagged, n: cases.length };
+    };
+    const inv = await score(invoices);
+    const rec = await score(receipts);
+
+    // OCR throughput on the same images: the pool (one worker per core) vs native tesseract, 2 at a time.
+    const images = receipts.slice(0, opts.quick ? 6 : 20).map((c) => c.file);
+    await ocr.recognize(fs.readFileSync(images[0]!)); // warm-up: worker start is not throughput
+    let t = performance.now();
+    await Promise.all(images.map((f) => ocr.recognize(fs.readFileSync(f))));
+    const poolPerMin = images.length / ((performance.now() - t) / 60_000);
+    const limit = pLimit(cores);
+    t = performance.now();
+    await Promise.all(images.map((f) => limit(() => run('tesseract', [f, 'stdout', '-l', 'eng'], { env: { ...process.env, OMP_THREAD_LIMIT: '1' } }))));
+    const nativePerMin = images.length / ((performance.now() - t) / 60_000);
+
+    // Text-layer reading per page (no OCR) vs pdftotext, on the invoice PDFs that have a text layer.
+    let ours = 0, theirs = 0, pages = 0;
+    for (const c of invoices) {
+      const bytes = fs.readFileSync(c.file);
+      const t1 = performance.now();
+      const pdf = await openPdf(bytes).catch(() => undefined);
+      if (!pdf) continue;
+      extractInvoiceFields(pdf.texts.join('\n'));
+      await pdf.close();
+      ours += performance.now() - t1;
+      const t2 = performance.now();
+      await run('pdftotext', ['-layout', c.file, '-']);
+      theirs += performance.now() - t2;
+      pages += pdf.pages;
+    }
+
+    const json = {
+      total_accuracy_invoices: round(inv.totalOk / inv.n, 3),
+      total_accuracy_receipts: round(rec.totalOk / rec.n, 3),
+      date_accuracy: round((inv.dateOk + rec.dateOk) / Math.max(1, inv.dated + rec.dated), 3),
+      wrong_totals_flagged_share: round((inv.wrongFlagged + rec.wrongFlagged) / Math.max(1, inv.wrong + rec.wrong), 3),
+      ocr_pages_per_min: round(poolPerMin, 1),
+      native_ocr_pages_per_min: round(nativePerMin, 1),
+      ocr_ratio: round(poolPerMin / nativePerMin, 3),
+      text_page_ms: round(ours / Math.max(1, pages), 1),
+      pdftotext_page_ms: round(theirs / Math.max(1, pages), 1),
+    };
+    return {
+      title: `extract (offline path; ${inv.n} invoice PDFs, ${rec.n} scanned receipts, ${images.length} OCR pages)`,
+      rows: [
+        { metric: 'total accuracy, invoice PDFs', mailroom: json.total_accuracy_invoices, baseline: null, ratio: null, unit: 'share' },
+        { metric: 'total accuracy, scanned receipts', mailroom: json.total_accuracy_receipts, baseline: null, ratio: null, unit: 'share' },
+        { metric: 'date accuracy (both sets)', mailroom: json.date_accuracy, baseline: null, ratio: null, unit: 'share' },
+        { metric: 'wrong totals flagged needs_review', mailroom: json.wrong_totals_flagged_share, baseline: null, ratio: null, unit: 'share' },
+        { metric: 'OCR pages/min (tesseract.js pool vs native tesseract)', mailroom: json.ocr_pages_per_min, baseline: json.native_ocr_pages_per_min, ratio: json.ocr_ratio, unit: 'pages/min' },
+        { metric: 'text-layer page (pdf-parse + fields vs pdftotext)', mailroom: json.text_page_ms, baseline: json.pdftotext_page_ms, ratio: round(json.text_page_ms / Math.max(0.001, json.pdftotext_page_ms), 2), unit: 'ms/page' },
+      ],
+      json,
+    };
+  } finally {
+    await ocr.close();
+  }
+}
