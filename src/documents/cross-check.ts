@@ -69,6 +69,7 @@ export function crossCheck(paths: Partial<Record<PathName, InvoiceFields>>, pref
   }
   const iban = fields.iban.value as string | null;
   if (iban) checks.push({ name: 'IBAN checksum', ok: isValidIban(iban), detail: iban });
+  if (total !== null) checks.push({ name: 'total is positive', ok: total > 0, detail: String(total) });
   const date = fields.invoice_date.value as string | null;
   const due = fields.due_date.value as string | null;
   if (date) {

@@ -40,13 +40,42 @@ const INVOICE_DATE = new RegExp(`${label(['invoice date', 'date of invoice', 'da
 const DUE_DATE = new RegExp(`${label(['payment due', 'due date', 'due', "date d'échéance", 'échéance', 'fällig am', 'fälligkeitsdatum', 'fällig', 'zahlbar bis', 'fecha de vencimiento', 'vencimiento', 'scadenza', 'vervaldatum'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
 const SUBTOTAL = new RegExp(`${label(['subtotal', 'sub-total', 'sub total', 'total ht', 'total net', 'net total', 'net amount', 'nettobetrag', 'netto', 'zwischensumme', 'montant ht', 'base imponible', 'imponibile', 'amount_untaxed'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
 const TAX = new RegExp(`${label(['sales tax', 'vat', 'tva', 'mwst\\.?', 'ust\\.?', 'umsatzsteuer', 'iva', 'gst', 'tax', 'btw'])}\\s*(\\d{1,2}(?:[.,]\\d{1,3})?\\s*%)?\\s*[:.]?\\s*(${AMOUNT})`, 'i');
-const TOTAL_STRONG = new RegExp(`${label(['total due', 'amount due', 'balance due', 'total ttc', 'grand total', 'total amount', 'invoice total', 'gesamtbetrag', 'rechnungsbetrag', 'endbetrag', 'montant ttc', 'importe total', 'totale', 'te betalen', 'total \\(incl[^)]*\\)', 'total incl\\.? (?:vat|tax)', 'round(?:ed)? total', 'total payable', 'nett total'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TOTAL_STRONG = new RegExp(`${label(['total due', 'invoice amount', 'amount due', 'balance due', 'total ttc', 'grand total', 'total amount', 'invoice total', 'gesamtbetrag', 'rechnungsbetrag', 'endbetrag', 'montant ttc', 'importe total', 'totale', 'te betalen', 'total \\(incl[^)]*\\)', 'total incl\\.? (?:vat|tax)', 'round(?:ed)? total', 'total payable', 'nett total', 'total sales \\(?incl(?:usive)?\\.?(?: of)? gst\\)?(?: @ ?\\d+%)?', 'total incl(?:usive)?\\.?(?: of)? gst', 'total \\(?inclusive of gst\\)?', 'net total', 'total amount payable'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
 const TOTAL_PLAIN = new RegExp(`(?<!sub[- ]?)(?<!\\w)total(?!\\s*(?:ht|net|excl|qty|quantity|items?))\\s*[:.]?\\s*(${AMOUNT})`, 'i');
 const IBAN = /\b(?:IBAN)\b[:\s]*([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})/i;
 const TERMS = /\b(?:payment terms?|terms|zahlungsbedingungen|conditions de paiement)\s*[:.]?\s*([^\n]{3,60})/i;
 const LINE_ITEM = new RegExp(`^(.{3,60}?)\\s+(\\d{1,4})\\s+(${AMOUNT})\\s*$`);
 const HEADINGS = /^(invoice|tax invoice|facture|rechnung|factura|fattura|factuur|receipt|bill|quote)\b/i;
 const LEGAL_FORM = /\b(inc\.?|llc|ltd\.?|limited|gmbh|ag|sarl|sas|s\.a\.|bv|plc|corp\.?|co\.|company|sdn\.? bhd\.?|pte\.? ltd)\b/i;
+
+/** Total labels as real invoices print them, strongest first; the amount may sit on the next line. */
+const TOTAL_LABELS = [
+  /\b(total (amount )?due|amount due|balance due|total ttc|grand total|invoice total|total for this invoice|total payable|total à payer|somme à payer|gesamtbetrag|rechnungsbetrag|endbetrag|summe brutto|bruttobetrag|zu zahlen|importe total|totale (fattura|documento)|te betalen|totaal|total at checkout|total facture|nett total|round(ed)? total)\b/i,
+  /^\s*total( in [a-z]{3}| [a-z]{3}| \(incl[^)]*\)| incl\.? (vat|tax))?\s*[:.]?/i,
+];
+const AMOUNT_LINE = new RegExp(`^\\s*(${AMOUNT})\\s*$`);
+
+/** The amount on a labelled line, or alone on one of the next three lines (tables printed as columns). */
+function labelledAmount(lines: string[], label: RegExp): number | null {
+  const found: number[] = [];
+  lines.forEach((line, i) => {
+    const m = label.exec(line);
+    if (!m || /\b(sub-?total|subtotaal|zwischensumme|total ht|net)\b/i.test(line)) return;
+    const rest = line.slice(m.index + m[0].length);
+    const inline = new RegExp(`(${AMOUNT})\\s*$`).exec(rest.trim());
+    const value = inline ? parseAmount(inline[1]!) : null;
+    if (value !== null && /\d/.test(inline![1]!)) return void found.push(value);
+    for (const next of lines.slice(i + 1, i + 4)) {
+      const a = AMOUNT_LINE.exec(next);
+      if (a && /[.,]\d{2}\b/.test(a[1]!)) {
+        const v = parseAmount(a[1]!);
+        if (v !== null) return void found.push(v);
+      }
+    }
+  });
+  // The last labelled total is usually the grand total (earlier ones are per section).
+  return found.length ? found[found.length - 1]! : null;
+}
 
 function amountAfter(re: RegExp, text: string, group = 1): number | null {
   const m = re.exec(text);
@@ -110,14 +139,17 @@ export function extractInvoiceFields(text: string): { fields: InvoiceFields; con
   const tax = taxMatch?.[2] ? parseAmount(taxMatch[2]) : null;
   const taxRate = taxMatch?.[1] ? parseAmount(taxMatch[1].replace('%', '')) : null;
   if (tax !== null) conf.tax = 0.8;
-  let total = amountAfter(TOTAL_STRONG, body);
-  if (total !== null) conf.total = 0.9;
-  else {
-    // The last plain "Total" line wins: earlier ones are often per-section totals.
-    const plain = lines.filter((l) => TOTAL_PLAIN.test(l)).map((l) => amountAfter(TOTAL_PLAIN, l)).filter((v): v is number => v !== null);
-    total = plain.length ? plain[plain.length - 1]! : null;
-    if (total !== null) conf.total = 0.75;
-  }
+  // Candidates from the strongest label down; a zero ("Amount due $0.00" on a paid invoice) yields to a real amount.
+  const plain = lines.filter((l) => TOTAL_PLAIN.test(l)).map((l) => amountAfter(TOTAL_PLAIN, l)).filter((v): v is number => v !== null);
+  const candidates: Array<[number | null, number]> = [
+    [amountAfter(TOTAL_STRONG, body), 0.9],
+    [labelledAmount(lines, TOTAL_LABELS[0]!), 0.9],
+    [labelledAmount(lines, TOTAL_LABELS[1]!), 0.75],
+    [plain.length ? plain[plain.length - 1]! : null, 0.75],
+  ];
+  const pick = candidates.find(([v]) => v !== null && v > 0) ?? candidates.find(([v]) => v !== null);
+  const total = pick?.[0] ?? null;
+  if (pick && total !== null) conf.total = pick[1];
 
   const ibanRaw = IBAN.exec(body)?.[1];
   const iban = ibanRaw ? normaliseIban(ibanRaw) : null;
