@@ -39,6 +39,12 @@ export function formatTrace(t: RunTrace): string {
   for (const a of t.actions) {
     lines.push({ at: +new Date((a.completed_at ?? a.started_at) as string), text: `action  ${a.key} (${a.kind}) ${a.status}${a.result ? `: ${short(a.result, 100)}` : ''}` });
   }
+  for (const ap of t.approvals) {
+    lines.push({ at: +new Date(ap.created_at), text: `approval ${ap.id} requested (${ap.kind}): ${short(ap.title, 100)}` });
+    for (const v of ap.votes) lines.push({ at: +new Date(v.at), text: `vote    ${v.approver} ${v.decision}s ${ap.id} via ${v.channel}${v.note ? ` — "${short(v.note, 80)}"` : ''}` });
+    if (ap.decided_at) lines.push({ at: +new Date(ap.decided_at), text: `approval ${ap.id} ${ap.status}` });
+  }
+  for (const m of t.mail) lines.push({ at: +new Date(m.sent_at ?? m.created_at), text: `mail    to ${m.to_address} "${short(m.subject, 60)}" ${m.status} ${m.message_id}` });
   lines.sort((a, b) => a.at - b.at);
   out.push('', ...lines.map((l) => `  ${time(new Date(l.at))}  ${l.text}`));
   if (t.children.length) out.push('', '  child runs:', ...t.children.map((c) => `    ${c.id} ${c.workflow} ${c.state}`));

@@ -38,6 +38,10 @@ export interface RunTrace {
   actions: Array<Record<string, unknown>>;
   events: Array<{ name: string; key: string; payload: unknown; step_id: string; at: Date }>;
   children: Array<{ id: string; workflow: string; state: string }>;
+  /** Approval requests of the run with every vote: who decided, when, through which channel. */
+  approvals: Array<{ id: string; kind: string; title: string; status: string; created_at: Date; decided_at: Date | null; votes: Array<{ approver: string; decision: string; note: string | null; channel: string; at: Date }> }>;
+  /** Messages the run sent (or kept unsent) through the outbox. */
+  mail: Array<{ to_address: string; subject: string; status: string; message_id: string; created_at: Date; sent_at: Date | null }>;
 }
 
 export async function runTrace(db: Queryable, id: string): Promise<RunTrace | undefined> {
@@ -55,8 +59,22 @@ export async function runTrace(db: Queryable, id: string): Promise<RunTrace | un
     ),
     db.query('SELECT id, workflow, state FROM mailroom.runs WHERE parent_run_id = $1 ORDER BY created_at', [id]),
   ]);
+  const approvals = await db.query(
+    `SELECT a.id, a.kind, a.title, a.status, a.created_at, a.decided_at,
+            COALESCE(json_agg(json_build_object('approver', v.approver, 'decision', v.decision, 'note', v.note, 'channel', v.channel, 'at', v.at) ORDER BY v.at)
+                     FILTER (WHERE v.approver IS NOT NULL), '[]') AS votes
+       FROM mailroom.approvals a LEFT JOIN mailroom.approval_votes v ON v.approval_id = a.id
+      WHERE a.run_id = $1 GROUP BY a.id ORDER BY a.created_at`,
+    [id],
+  );
+  // The outbox arrives with the email channel; a database without it just has no mail to show.
+  const mail = await db
+    .query(`SELECT to_address, subject, status, message_id, created_at, sent_at FROM mailroom.outbox WHERE idempotency_key LIKE $1 ORDER BY created_at`, [`${id}:%`])
+    .catch(() => ({ rows: [] }));
   return {
     run,
+    approvals: approvals.rows,
+    mail: mail.rows,
     transitions: transitions.rows,
     steps: steps.rows,
     decisions: decisions.rows,

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { castVote, listApprovals } from '../../src/approvals/store.ts';
+import { formatTrace } from '../../src/cli/format.ts';
+import { runTrace } from '../../src/engine/inspect.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApp, type App } from '../../src/main.ts';
 import { makeTempDir, testDatabase, type TestDatabase } from '../harness/postgres.ts';
@@ -91,5 +93,10 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     assert.match(mail!.text, /> How do I export my reports as CSV\?/);
     const outbox = await db.pool.query(`SELECT status FROM mailroom.outbox`);
     assert.deepEqual(outbox.rows, [{ status: 'sent' }]);
+    // The trace reads as a story: each decision with its reasoning, who approved, what was sent.
+    const story = formatTrace((await runTrace(db.pool, approval.run_id))!);
+    for (const line of [/decide\s+kb\.search .*Exporting reports as CSV/, /decide\s+draft\.reply \(confidence 0\.50\) via offline/, /vote\s+cli:alice approves ap_\w+ via cli/, /mail\s+to kenji@customer-\d+\.example "Re: Export to CSV\?" sent/]) {
+      assert.match(story, line);
+    }
   });
 });
