@@ -26,6 +26,7 @@ import { createRunQueue, type RunJob, type RunQueue } from './queue.ts';
 import { executeRun, finishRun, type RunnerDeps } from './runner.ts';
 import { getRun, insertRun, transition } from './run-store.ts';
 import { createSemaphore } from './semaphore.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { TERMINAL_STATES, type ActionGate, type RunState, type StartRunOptions, type StartRunResult, type WorkflowDefinition } from './types.ts';
 
 export interface EngineOptions {
@@ -170,34 +171,11 @@ export function createEngine(options: EngineOptions): Engine {
         if (res.created) await q().ring(tx, wf.name, { runId: res.id, reason: 'start' });
         return { runId: res.id, created: res.created };
       };
-      if (opts.tx) return create(opts.tx);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await create(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      return opts.tx ? create(opts.tx) : withTransaction(pool, create);
     },
 
-    async sendEvent(name, key, payload = null, source) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const id = await emitEvent(client, q(), { name, key, payload, source });
-        await client.query('COMMIT');
-        return id;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+    sendEvent(name, key, payload = null, source) {
+      return withTransaction(pool, (tx) => emitEvent(tx, q(), { name, key, payload, source }));
     },
 
     sendEventInTransaction(tx, name, key, payload = null, source) {
@@ -228,18 +206,10 @@ export function createEngine(options: EngineOptions): Engine {
       if (actions) await resolveUncertain(pool, runId, actions);
       // Failed steps get fresh attempts; completed steps stay memoized.
       await pool.query(`DELETE FROM mailroom.steps WHERE run_id = $1 AND status IN ('failed', 'retrying')`, [runId]);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const moved = await transition(client, runId, 'queued', 'retried by operator', { fromStates: ['failed', 'cancelled'] }, { error: null, resetCrashes: true, releaseLease: true });
-        if (moved) await q().ring(client, run.workflow, { runId, reason: 'retry' });
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      await withTransaction(pool, async (tx) => {
+        const moved = await transition(tx, runId, 'queued', 'retried by operator', { fromStates: ['failed', 'cancelled'] }, { error: null, resetCrashes: true, releaseLease: true });
+        if (moved) await q().ring(tx, run.workflow, { runId, reason: 'retry' });
+      });
     },
 
     async waitForRun(runId, { states, timeoutMs = 60_000 } = {}) {

@@ -4,7 +4,7 @@
  * worker took over after we stalled) or the run is cancelled, the execution stops at its next
  * step boundary and writes nothing more.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { toStoredError, type StoredError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { emitEvent } from './events.ts';
@@ -12,6 +12,7 @@ import type { RunJob, RunQueue } from './queue.ts';
 import { claimRun, loadSteps, renewLease, transition, type RunRow } from './run-store.ts';
 import { ExecutionStop, RunAbort, StepFailedError } from './signals.ts';
 import { createExecution } from './step-api.ts';
+import { withTransaction } from '../db/transaction.ts';
 import type { ActionGate, RetryPolicy, RunState, WorkflowDefinition } from './types.ts';
 
 export interface RunnerDeps {
@@ -35,26 +36,19 @@ export async function finishRun(
   guard: { owner?: string; fromStates?: RunState[] },
   fields: { output?: unknown; error?: StoredError },
 ): Promise<boolean> {
-  const client = await deps.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const moved = await transition(client, run.id, to, reason, guard, fields);
+  // When the guard fails the transition wrote nothing, so there is nothing to undo.
+  return withTransaction(deps.pool, async (tx) => {
+    const moved = await transition(tx, run.id, to, reason, guard, fields);
     if (moved && run.parent_run_id) {
-      await emitEvent(client, deps.queue, {
+      await emitEvent(tx, deps.queue, {
         name: 'run.finished',
         key: run.id,
         payload: { state: to, output: fields.output ?? null, error: fields.error ?? null },
         source: 'engine',
       });
     }
-    await client.query(moved ? 'COMMIT' : 'ROLLBACK');
     return moved;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function failureOf(err: unknown): { error: StoredError; reason: string } {

@@ -15,6 +15,7 @@ import { consumeEvent, findUnconsumed, lockMatchers, registerWaits, resolveMatch
 import type { RunQueue } from './queue.ts';
 import { completeStep, recordDecision, saveStepState, transition, type Queryable, type RunRow, type StepRow } from './run-store.ts';
 import { ExecutionStop, RunAbort, StepFailedError } from './signals.ts';
+import { withTransaction } from '../db/transaction.ts';
 import type { ActionGate, ActionOptions, DecisionInput, EventMatcher, RetryPolicy, StepApi, StepContext, StepOptions, WaitResult, WorkflowDefinition } from './types.ts';
 import type pg from 'pg';
 
@@ -115,22 +116,9 @@ export function createExecution(deps: ExecutionDeps): Execution {
     return halt('suspended');
   };
 
-  const inTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      // A suspension is work to keep (the wait and its doorbell), not an error: commit it.
-      if (err instanceof ExecutionStop && err.why === 'suspended') await client.query('COMMIT');
-      else await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  };
+  // A suspension thrown inside is work to keep (the wait and its doorbell), not an error: commit it.
+  const inTransaction = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
+    withTransaction(pool, fn, { commitOnError: (err) => err instanceof ExecutionStop && err.why === 'suspended' });
 
   const retryLoop = async <T>(
     id: string,

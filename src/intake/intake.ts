@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 import type { Engine } from '../engine/engine.ts';
 import { putBlob, sha256 } from './blobs.ts';
+import { withTransaction } from '../db/transaction.ts';
 
 export type ItemKind = 'email' | 'document' | 'slack_message' | 'trigger';
 
@@ -61,9 +62,7 @@ export function createIntake(options: IntakeOptions): Intake {
   return {
     async accept(item) {
       const hash = sha256(item.bytes);
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      return withTransaction(pool, async (client): Promise<IntakeResult> => {
         // Serialise deliveries of the same bytes / key so two listeners never both create it.
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`${item.kind}:${hash}`]);
         if (item.dedupeKey) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`${item.kind}:key:${item.dedupeKey}`]);
@@ -71,10 +70,7 @@ export function createIntake(options: IntakeOptions): Intake {
           `SELECT id, run_id FROM mailroom.items WHERE kind = $1 AND (sha256 = $2 OR ($3::text IS NOT NULL AND dedupe_key = $3)) ORDER BY received_at LIMIT 1`,
           [item.kind, hash, item.dedupeKey ?? null],
         );
-        if (existing.rows[0]) {
-          await client.query('COMMIT');
-          return { itemId: existing.rows[0].id, runId: existing.rows[0].run_id, duplicate: true };
-        }
+        if (existing.rows[0]) return { itemId: existing.rows[0].id, runId: existing.rows[0].run_id, duplicate: true };
         await putBlob(client, item.bytes, item.contentType ?? CONTENT_TYPES[item.kind]);
         const itemId = crypto.randomUUID();
         const workflow = options.workflowFor(item);
@@ -92,14 +88,8 @@ export function createIntake(options: IntakeOptions): Intake {
           }));
           await client.query('UPDATE mailroom.items SET run_id = $2 WHERE id = $1', [itemId, runId]);
         }
-        await client.query('COMMIT');
         return { itemId, runId, duplicate: false };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
   };
 }
