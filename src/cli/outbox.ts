@@ -1,8 +1,24 @@
+/**
+ * `mailroom outbox [--status s] [--send] [--json]`: lists outgoing messages (every one is kept,
+ * whatever happened to it); --send delivers the ones not sent yet (and retries failed ones) once
+ * SMTP is configured.
+ */
 import type { Command } from 'commander';
+import { readEnvironment } from '../config.ts';
 import { createOutbox } from '../channels/email/outbox.ts';
-import { withApp } from './context.ts';
+import { loadEmailSettings, type OutboxSettings } from '../channels/email/settings.ts';
+import { errorMessage } from '../errors.ts';
+import { appDeps, type CliDeps } from './import.ts';
 
-export function registerOutbox(program: Command): void {
+export type { CliDeps };
+
+async function outboxSettings(): Promise<OutboxSettings> {
+  const { loadConfigOrExit } = await import('./context.ts');
+  const { config } = loadConfigOrExit({ quiet: true });
+  return loadEmailSettings(config, readEnvironment()).outbox;
+}
+
+export function registerOutbox(program: Command, deps: CliDeps & { settings?: () => Promise<OutboxSettings> } = appDeps): void {
   program
     .command('outbox')
     .description('list outgoing messages (kept whatever happens); --send delivers the unsent ones once SMTP is configured')
@@ -10,31 +26,33 @@ export function registerOutbox(program: Command): void {
     .option('--send', 'send messages that are not sent yet (and retry failed ones) now')
     .option('--json', 'one JSON object per line')
     .action(async (opts: { status?: string; send?: boolean; json?: boolean }) => {
-      await withApp('cli', async (app) => {
-        const env = app.config.env;
-        const outbox = createOutbox({
-          pool: app.db.pool,
-          from: env.MAIL_FROM,
-          smtp: { url: env.SMTP_URL, host: env.SMTP_HOST, port: env.SMTP_PORT, user: env.SMTP_USER, password: env.SMTP_PASSWORD, secure: env.SMTP_TLS },
-          log: app.log,
-        });
-        try {
-          if (opts.send) {
-            if (!outbox.configured) {
-              console.error('mailroom: SMTP is not configured (set SMTP_URL or SMTP_HOST); messages stay in the outbox as not sent');
-              process.exitCode = 2;
-              return;
-            }
-            const r = await outbox.sendPending({ includeNotSent: true });
-            console.log(`sent ${r.sent}, failed ${r.failed}`);
+      const settings = await (deps.settings ?? outboxSettings)();
+      const app = await deps.open();
+      const outbox = createOutbox(app.pool, settings);
+      try {
+        if (opts.send) {
+          if (!outbox.configured) {
+            console.error('mailroom: SMTP is not configured (set SMTP_URL or SMTP_HOST); messages stay in the outbox as not sent');
+            process.exitCode = 2;
+            return;
           }
-          const rows = await outbox.list(opts.status);
-          if (opts.json) for (const r of rows) console.log(JSON.stringify(r));
-          else if (!rows.length) console.log('outbox is empty');
-          else for (const r of rows) console.log(`${r.status.padEnd(8)} ${r.created_at.toISOString()}  to ${r.to_address}  "${r.subject}"${r.last_error ? `  (${r.last_error})` : ''}`);
-        } finally {
-          await outbox.stop();
+          const r = await outbox.sendPending({ includeNotSent: true, includeFailed: true, limit: 10_000 });
+          console.log(`sent ${r.sent}, failed ${r.failed}${r.retrying ? `, will retry ${r.retrying}` : ''}`);
         }
-      });
+        const rows = await outbox.list({ status: opts.status });
+        if (opts.json) for (const r of rows) console.log(JSON.stringify(r));
+        else if (!rows.length) console.log('outbox is empty');
+        else {
+          for (const r of rows) {
+            console.log(`${r.status.padEnd(8)} ${r.created_at.toISOString()}  to ${r.to_address}  "${r.subject}"  ${r.message_id}${r.last_error ? `  (${r.last_error})` : ''}`);
+          }
+        }
+      } catch (err) {
+        console.error(`mailroom: ${errorMessage(err)}`);
+        process.exitCode = 1;
+      } finally {
+        await outbox.stop();
+        await app.close();
+      }
     });
 }

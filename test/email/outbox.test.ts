@@ -5,11 +5,13 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createOutbox } from '../../src/channels/email/outbox.ts';
-import { testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { stopPrivateCluster, testDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { repoRoot } from '../harness/shared.ts';
 import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink.ts';
 
 const log = pino({ level: 'silent' });
+// Run alone, this file starts a private PostgreSQL; stop it so the process can exit.
+after(() => stopPrivateCluster());
 const mail = { to: 'customer@example.com', subject: 'Re: Help', text: 'Here is how.', inReplyTo: '<orig@example.com>', references: ['<orig@example.com>'] };
 
 describe('the outbox', () => {
@@ -32,8 +34,8 @@ describe('the outbox', () => {
     assert.equal(smtp.messages.length, 0);
     smtp.setDown(false);
     await db.pool.query(`UPDATE mailroom.outbox SET next_attempt_at = now()`); // skip the backoff wait
-    assert.deepEqual(await outbox.sendPending(), { sent: 1, failed: 0 });
-    assert.deepEqual(await outbox.sendPending(), { sent: 0, failed: 0 });
+    assert.deepEqual(await outbox.sendPending(), { sent: 1, failed: 0, retrying: 0 });
+    assert.deepEqual(await outbox.sendPending(), { sent: 0, failed: 0, retrying: 0 });
     const again = await outbox.enqueue(mail, 'run-1:reply');
     assert.equal(again.status, 'sent');
     assert.equal(smtp.messages.length, 1, 'a retried or replayed send is recognised by its key');

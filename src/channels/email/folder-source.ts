@@ -1,58 +1,114 @@
 /**
- * The embedded inbox: a watched folder of message files (MAILROOM_INBOX_DIR). Each file is
- * handed to intake (which stores the raw bytes first) and then moved to `processed/`; a file
- * that cannot be taken in is moved to `failed/` with a `.error.txt` beside it. Nothing is lost.
+ * The embedded inbox without IMAP: a watched folder of message files (MAILROOM_INBOX_DIR,
+ * default .mailroom/inbox). fs.watch reacts at once; an initial scan and a slow poll catch what
+ * arrived while stopped or what a watch event missed (network filesystems drop them).
+ *
+ *   inbox/x.eml ─(size stable)─► accept ─ok─► inbox/processed/<time>-x.eml
+ *                                   ├─ refused (InputError) ─► inbox/failed/<time>-x.eml + .error.txt
+ *                                   └─ intake down ─► left in place, tried again on the next scan
+ *
+ * A file is only moved after `accept` resolved, so nothing is lost: a crash in between means a
+ * second accept, which intake reports as a duplicate. Dotfiles and *.tmp / *.part (files still
+ * being written) are ignored, and a file whose size is still changing is left for the next scan.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Intake } from '../../intake/intake.ts';
-import { normaliseMessageId } from '../../intake/intake.ts';
-import type { Logger } from '../../logger.ts';
-import { errorMessage } from '../../errors.ts';
+import { errorMessage, InputError } from '../../errors.ts';
+import { logger, type Logger } from '../../logger.ts';
+import { messageIdOf, type IntakePort } from './intake-port.ts';
 
 export interface FolderSource {
+  /** Takes in every file now in the folder; resolves with how many were handled. */
   scan(): Promise<number>;
   stop(): Promise<void>;
 }
 
-export function startFolderSource(options: { dir: string; intake: Intake; log: Logger; pollMs?: number }): FolderSource {
+export interface FolderSourceOptions {
+  dir: string;
+  intake: IntakePort;
+  log?: Logger;
+  /** Backstop poll interval (default 5 s). */
+  pollMs?: number;
+  /** A file must keep its size this long before it is read (default 150 ms). */
+  settleMs?: number;
+  /** Largest file taken in; larger ones go to failed/ (default 100 MiB). */
+  maxBytes?: number;
+}
+
+const SKIP = /^\.|\.(tmp|part|partial|crdownload|swp)$|~$|\.error\.txt$/i;
+
+export function startFolderSource(options: FolderSourceOptions): FolderSource {
   const { dir, intake } = options;
-  const log = options.log.child({ component: 'folder-source' });
+  const log = (options.log ?? logger()).child({ component: 'folder-source' });
+  const settleMs = options.settleMs ?? 150;
+  const maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
   for (const sub of ['', 'processed', 'failed']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   let scanning: Promise<number> | undefined;
   let again = false;
+  let stopped = false;
+  let seq = 0;
 
-  const move = (file: string, to: 'processed' | 'failed') => {
-    const target = path.join(dir, to, `${Date.now()}-${path.basename(file)}`);
+  const moveTo = (file: string, sub: 'processed' | 'failed'): string => {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const target = path.join(dir, sub, `${stamp}-${process.pid}-${seq++}-${path.basename(file)}`);
     fs.renameSync(file, target);
     return target;
   };
 
-  const takeOne = async (file: string): Promise<void> => {
-    const bytes = fs.readFileSync(file);
+  const settled = async (file: string): Promise<fs.Stats | undefined> => {
+    const a = fs.statSync(file, { throwIfNoEntry: false });
+    if (!a?.isFile()) return undefined;
+    if (Date.now() - a.mtimeMs > settleMs) return a;
+    await new Promise((r) => setTimeout(r, settleMs));
+    const b = fs.statSync(file, { throwIfNoEntry: false });
+    return b && b.size === a.size && b.mtimeMs === a.mtimeMs ? b : undefined;
+  };
+
+  const takeOne = async (file: string): Promise<boolean> => {
+    const st = await settled(file);
+    if (!st) {
+      // Still being written: look again shortly rather than at the next poll.
+      if (!stopped) setTimeout(kick, settleMs).unref();
+      return false;
+    }
     try {
-      if (!bytes.length) throw new Error('empty file');
-      const id = /^message-id:\s*(<[^>\r\n]+>|\S+)/im.exec(bytes.subarray(0, 65536).toString('latin1'))?.[1];
-      const r = await intake.accept({ kind: 'email', bytes, dedupeKey: normaliseMessageId(id), source: { channel: 'folder', path: file } });
-      move(file, 'processed');
-      log.info({ file: path.basename(file), run_id: r.runId, duplicate: r.duplicate }, 'message taken in');
+      if (st.size === 0) throw new InputError('empty file');
+      if (st.size > maxBytes) throw new InputError(`file is ${st.size} bytes, over the limit of ${maxBytes}`);
+      const bytes = fs.readFileSync(file);
+      const r = await intake.accept({ kind: 'email', bytes, dedupeKey: messageIdOf(bytes), source: { channel: 'folder', path: file } });
+      moveTo(file, 'processed');
+      log.info({ file: path.basename(file), item_id: r.itemId, run_id: r.runId, duplicate: r.duplicate }, 'message taken in');
+      return true;
     } catch (err) {
-      const target = move(file, 'failed');
-      fs.writeFileSync(`${target}.error.txt`, `${errorMessage(err)}\n`);
-      log.warn({ file: path.basename(file), err: errorMessage(err) }, 'message could not be taken in');
+      if (!(err instanceof InputError)) {
+        // Intake or database trouble: the file stays where it is and is tried again.
+        log.warn({ file: path.basename(file), err: errorMessage(err) }, 'could not hand the file to intake; will retry');
+        return false;
+      }
+      const target = moveTo(file, 'failed');
+      fs.writeFileSync(`${target}.error.txt`, `${err.message}\n`);
+      log.warn({ file: path.basename(file), err: err.message }, 'file refused; moved to failed/');
+      return true;
     }
   };
 
   const scanOnce = async (): Promise<number> => {
     const files = fs
       .readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && !e.name.endsWith('.tmp'))
-      .map((e) => path.join(dir, e.name));
-    for (const f of files) await takeOne(f);
-    return files.length;
+      .filter((e) => e.isFile() && !SKIP.test(e.name))
+      .map((e) => path.join(dir, e.name))
+      .sort();
+    let n = 0;
+    for (const f of files) {
+      if (stopped) break;
+      if (await takeOne(f)) n++;
+    }
+    return n;
   };
 
-  const scan = async (): Promise<number> => {
+  const kick = () => void scan().catch((err) => log.warn({ err: errorMessage(err) }, 'scan failed'));
+
+  const scan = (): Promise<number> => {
     if (scanning) {
       again = true;
       return scanning;
@@ -62,23 +118,29 @@ export function startFolderSource(options: { dir: string; intake: Intake; log: L
       do {
         again = false;
         n += await scanOnce();
-      } while (again);
+      } while (again && !stopped);
       return n;
     })().finally(() => (scanning = undefined));
     return scanning;
   };
 
-  // fs.watch for speed, a slow poll as the backstop (watch events can be missed on some filesystems).
-  const watcher = fs.watch(dir, () => void scan().catch((err) => log.warn({ err: String(err) }, 'scan failed')));
-  const poll = setInterval(() => void scan().catch(() => undefined), options.pollMs ?? 5000);
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(dir, kick);
+    watcher.on('error', (err) => log.warn({ err: errorMessage(err) }, 'watch failed; polling only'));
+  } catch (err) {
+    log.warn({ err: errorMessage(err) }, 'fs.watch unavailable; polling only');
+  }
+  const poll = setInterval(kick, options.pollMs ?? 5000);
   poll.unref();
-  void scan().catch((err) => log.warn({ err: String(err) }, 'initial scan failed'));
+  kick();
   return {
     scan,
     async stop() {
-      watcher.close();
+      stopped = true;
+      watcher?.close();
       clearInterval(poll);
-      await scanning;
+      await scanning?.catch(() => undefined);
     },
   };
 }
