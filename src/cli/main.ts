@@ -4,6 +4,8 @@ import { serve } from './context.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerDataCommands } from './data.ts';
 import { registerExtract } from './extract.ts';
+import { registerImport } from './import.ts';
+import { registerMailboxes } from './mailboxes.ts';
 import { registerOutbox } from './outbox.ts';
 import { registerProcess } from './process.ts';
 import { registerRunCommands } from './runs.ts';
@@ -27,5 +29,7 @@ registerDataCommands(program);
 registerProcess(program);
 registerExtract(program);
 registerOutbox(program);
+registerImport(program);
+registerMailboxes(program);
 
 await program.parseAsync(process.argv);

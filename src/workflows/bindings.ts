@@ -9,8 +9,10 @@ import type { HttpServer } from '../http/server.ts';
 import type { Intake } from '../intake/intake.ts';
 import type { Logger } from '../logger.ts';
 import { startFolderSource } from '../channels/email/folder-source.ts';
+import { startImapListeners } from '../channels/email/imap-listener.ts';
 import { createOutbox } from '../channels/email/outbox.ts';
-import { parseEmail } from '../channels/email/parse.ts';
+import { closeParsers, parseEmail } from '../channels/email/parse.ts';
+import { loadEmailSettings } from '../channels/email/settings.ts';
 import { extractDocument } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
 import { createAnthropicDecisionCore } from '../llm/anthropic/decision-core.ts';
@@ -32,6 +34,8 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   if (provider === 'openai') {
     log.warn('LLM_PROVIDER=openai is not built yet: deciding with the offline provider');
   }
+  // Email settings are validated here, at start-up: a bad value stops Mailroom naming the variable.
+  const email = loadEmailSettings(config);
   const decisions = provider === 'anthropic' ? createAnthropicDecisionCore({ config, log }) : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
@@ -47,7 +51,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     decisions,
     parser: {
       async parseEmail(bytes) {
-        const p = await parseEmail(bytes);
+        const p = await parseEmail(bytes, { ...email.limits, trustedAuthservId: email.trustedAuthservId });
         const strip = (a: (typeof p.attachments)[number]) => ({ filename: a.filename, contentType: a.contentType, size: a.size, sha256: a.sha256 });
         return {
           messageId: p.messageId,
@@ -95,14 +99,20 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   return {
     services,
     async startChannels({ intake }) {
-      const folder = env.IMAP_HOST ? undefined : startFolderSource({ dir: config.inboxDir, intake, log });
-      if (env.IMAP_HOST) log.warn('IMAP is configured but this build reads only the watched folder; see the README');
+      // IMAP when configured; otherwise the embedded default, a watched folder of messages.
+      if (email.accounts.length) {
+        const imap = await startImapListeners({ accounts: email.accounts, pool, intake, settings: email.imap, log });
+        log.info({ accounts: email.accounts.map((a) => `${a.name}: ${a.mailboxes.join(', ')}`) }, 'IMAP listeners started');
+        return { stop: () => imap.stop() };
+      }
+      const folder = startFolderSource({ dir: config.inboxDir, intake, log });
       log.info({ inbox: config.inboxDir }, 'watching the inbox folder');
-      return { stop: async () => folder?.stop() };
+      return { stop: () => folder.stop() };
     },
     async close() {
       await outbox.stop();
       await ocr.close();
+      await closeParsers();
     },
   };
 }

@@ -45,3 +45,11 @@ test('.env.example documents every variable the config schema reads', async () =
   const missing = Object.keys(envSchema.shape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example));
   assert.deepEqual(missing, []);
 });
+
+test('.env.example documents every email variable too', async () => {
+  const fs = await import('node:fs');
+  const { emailEnvSchema } = await import('../../src/channels/email/settings.ts');
+  const example = fs.readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  const missing = Object.keys(emailEnvSchema.shape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example));
+  assert.deepEqual(missing, []);
+});
