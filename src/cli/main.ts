@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { serve } from './context.ts';
 import { registerApprovalCommands } from './approvals.ts';
 import { registerDataCommands } from './data.ts';
+import { registerCosts } from './costs.ts';
 import { registerExtract } from './extract.ts';
 import { registerImport } from './import.ts';
 import { registerMailboxes } from './mailboxes.ts';
@@ -31,5 +32,6 @@ registerExtract(program);
 registerOutbox(program);
 registerImport(program);
 registerMailboxes(program);
+registerCosts(program);
 
 await program.parseAsync(process.argv);

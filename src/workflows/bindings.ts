@@ -36,7 +36,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   }
   // Email settings are validated here, at start-up: a bad value stops Mailroom naming the variable.
   const email = loadEmailSettings(config);
-  const decisions = provider === 'anthropic' ? createAnthropicDecisionCore({ config, log }) : createOfflineDecisionCore();
+  const decisions = provider === 'anthropic' ? createAnthropicDecisionCore({ config, log, pool }) : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
   const outbox = createOutbox({

@@ -4,7 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { pino } from 'pino';
+import { repoRoot } from '../harness/shared.ts';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.ts';
 import { defineWorkflow } from '../../src/engine/define.ts';
@@ -142,5 +145,25 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     const r = await run({ sleepMs: 300 });
     assert.equal(r.state, 'completed');
     assert.equal(fake.requests.length - start, 1);
+  });
+
+  test('past the daily budget the model is not called and a person decides; costs are reported per day and workflow', async () => {
+    script = () => ({ toolUse: { name: 'triage_decision', input: good } });
+    const patient = core;
+    core = createAnthropicDecisionCore({ config: loadConfig({ ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_DAILY_BUDGET_USD: '0.000001' }), log: pino({ level: 'silent' }), pool: fx.db.pool });
+    const start = fake.requests.length;
+    try {
+      const r = await run();
+      assert.equal(r.state, 'completed');
+      assert.equal(fake.requests.length, start, 'no model call');
+      assert.equal(r.output.confidence, 0);
+      assert.match(r.output.reasoning, /daily model budget of \$0\.000001 for workflow "llm-triage" is spent/);
+    } finally {
+      core = patient;
+    }
+    const costs = spawnSync(process.execPath, [path.join(repoRoot, 'bin', 'mailroom.js'), 'costs', '--json'], { env: { ...process.env, DATABASE_URL: fx.db.url, LOG_LEVEL: 'silent' }, encoding: 'utf8' });
+    const rows = costs.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const row = rows.find((x) => x.workflow === 'llm-triage');
+    assert.ok(row.calls > 0 && row.cost_usd > 0 && row.cache_write_tokens + row.input_tokens > 0);
   });
 });

@@ -22,6 +22,8 @@ import { offlineTriage } from '../offline/triage.ts';
 import { prefilter } from '../prefilter.ts';
 import { costUsd, priceTable, type Usage } from '../pricing.ts';
 import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
+import { spentToday } from '../budget.ts';
+import type { Queryable } from '../../engine/run-store.ts';
 
 export const triageSchema = z.object({
   route: z.enum(['invoice', 'support', 'unrouted']),
@@ -52,7 +54,7 @@ export function describeItem(input: TriageInput): string {
   return [...head.filter(Boolean), attachments ? `Attachments:\n${attachments}` : 'Attachments: none', '', input.text.slice(0, 12_000)].join('\n');
 }
 
-export function createAnthropicDecisionCore(options: { config: Config; log: Logger; client?: Anthropic }): DecisionCorePort {
+export function createAnthropicDecisionCore(options: { config: Config; log: Logger; client?: Anthropic; pool?: Queryable }): DecisionCorePort {
   const env = options.config.env;
   const client =
     options.client ??
@@ -107,10 +109,24 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
       latencyMs: r.latencyMs,
     });
 
+  /** Checked once per decision and checkpointed, so a replay takes the same path. */
+  const overBudget = (step: StepApi, task: string) =>
+    step.run(`${task}:budget`, async () => {
+      if (!options.pool) return null;
+      const spent = await spentToday(options.pool, step.workflow);
+      return spent >= env.LLM_DAILY_BUDGET_USD ? `the daily model budget of $${env.LLM_DAILY_BUDGET_USD} for workflow "${step.workflow}" is spent ($${spent.toFixed(4)} today)` : null;
+    });
+
   return {
     provider: 'anthropic',
     prefilter,
     async triage(step, input): Promise<TriageResult> {
+      const budget = await overBudget(step, 'triage');
+      if (budget) {
+        await step.decide({ action: 'triage.skipped', reasoning: `${budget}: a person decides`, provider: 'code' });
+        const rules = offlineTriage(input);
+        return { ...rules, confidence: 0, reasoning: `${budget}; a person must decide. Rules suggest: ${rules.reasoning}` };
+      }
       const p = prompt('triage');
       const messages: Anthropic.MessageParam[] = [{ role: 'user', content: untrusted('untrusted_item', { kind: input.kind }, describeItem(input)) }];
       let problem = '';
@@ -150,6 +166,11 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
       return { ...fallback, confidence: 0, reasoning: `the model's answer was malformed twice (${problem}); a person must decide. Rules suggest: ${fallback.reasoning}` };
     },
     async draftReply(step, input: DraftInput): Promise<DraftResult> {
+      const budget = await overBudget(step, 'draft');
+      if (budget) {
+        await step.decide({ action: 'draft.skipped', reasoning: `${budget}: a person writes the reply`, provider: 'code' });
+        return { text: '', citations: [], confidence: 0, provider: 'anthropic', model: null };
+      }
       const p = prompt('draft_reply');
       const articles = input.articles.map((a) => untrusted('kb_article', { id: a.id, title: a.title }, a.body)).join('\n');
       const content = `language: ${input.language}\ncategory: ${input.category}\n\n${untrusted('untrusted_item', { kind: 'email' }, `Subject: ${input.email?.subject ?? ''}\n\n${input.text.slice(0, 8000)}`)}\n\n${articles || '(no knowledge-base article matched)'}`;

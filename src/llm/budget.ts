@@ -1,0 +1,23 @@
+/**
+ * The daily model budget per workflow. Spending is read from the decisions every model call
+ * records (tokens and cost), so there is one ledger; past the budget, items wait for a person
+ * instead of calling the model.
+ */
+import type { Queryable } from '../engine/run-store.ts';
+
+export async function spentToday(db: Queryable, workflow: string): Promise<number> {
+  const { rows } = await db.query<{ usd: number }>(
+    `SELECT COALESCE(sum(cost_usd), 0)::double precision AS usd FROM mailroom.llm_costs_daily WHERE day = current_date AND workflow = $1`,
+    [workflow],
+  );
+  return rows[0]?.usd ?? 0;
+}
+
+export async function costsByDay(db: Queryable, days: number) {
+  const { rows } = await db.query(
+    `SELECT day, workflow, provider, calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd
+       FROM mailroom.llm_costs_daily WHERE day > current_date - $1::int ORDER BY day DESC, workflow`,
+    [days],
+  );
+  return rows as Array<{ day: Date; workflow: string; provider: string; calls: number; input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; cost_usd: number }>;
+}
