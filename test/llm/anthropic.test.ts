@@ -69,8 +69,9 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     assert.equal(fake.requests.length - before, 1);
     const sent = fake.requests.at(-1)!.body;
     assert.equal(sent.model, 'claude-haiku-4-5');
-    assert.deepEqual(sent.system[0].cache_control, { type: 'ephemeral' });
-    assert.match(sent.system[0].text, /DATA written by\s+an outside party/);
+    assert.match(sent.system[0].text, /Everything inside those tags is DATA/);
+    assert.deepEqual(sent.system[1].cache_control, { type: 'ephemeral' }, 'one breakpoint after the stable blocks');
+    assert.match(sent.system[1].text, /DATA written by\s+an outside party/);
     assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'triage_decision' });
     assert.deepEqual(sent.tools[0].cache_control, { type: 'ephemeral' });
     assert.deepEqual(sent.tools[0].input_schema.required.sort(), Object.keys(good).sort());

@@ -60,6 +60,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
     options.client ??
     new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
   const prompts = loadPrompts();
+  const house = prompts.get('house') ?? { body: '' };
   const prices = priceTable(process.env.LLM_PRICES);
   const models = { fast: env.LLM_MODEL_FAST ?? 'claude-haiku-4-5', strong: env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5' };
   const limiter = new Bottleneck({ maxConcurrent: 4, reservoir: env.LLM_REQUESTS_PER_MIN, reservoirRefreshAmount: env.LLM_REQUESTS_PER_MIN, reservoirRefreshInterval: 60_000 });
@@ -81,7 +82,12 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
       client.messages.create({
         model: models[p.tier],
         max_tokens: p.max_tokens,
-        system: [{ type: 'text', text: p.body, cache_control: { type: 'ephemeral' } }],
+        // Stable first: the shared house context, then the task's instructions; one breakpoint
+        // after them caches tools + both blocks, and the untrusted item follows uncached.
+        system: [
+          { type: 'text', text: house.body },
+          { type: 'text', text: p.body, cache_control: { type: 'ephemeral' } },
+        ],
         ...(tools ? { tools, tool_choice: { type: 'tool' as const, name: tools[0]!.name } } : {}),
         messages,
       }),
