@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { postgresLedger } from './data/ledger.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
+import { createSlackApp } from './channels/slack/app.ts';
 import { pruneCompletedRuns } from './engine/retention.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { createIntake, type Intake } from './intake/intake.ts';
@@ -62,6 +63,21 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
       });
     const intake = intakeWith();
 
+    // Slack, when configured: its notifier posts approval requests (workers too), and in HTTP
+    // mode the service mounts Bolt's receiver at POST /slack/events.
+    const env = config.env;
+    const slack =
+      role !== 'cli' && env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
+        ? createSlackApp({ config, pool: db.pool, engine, intakeWith: (o) => intakeWith(o), log })
+        : undefined;
+    if (slack) {
+      services.notifier = slack.notifier;
+      if (role === 'service') {
+        await slack.start();
+        stops.push(() => slack.stop());
+      }
+    }
+
     if (role !== 'cli') {
       const retention = setInterval(() => {
         pruneCompletedRuns(db.pool, config.engine.retentionDays)
@@ -82,6 +98,7 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
       });
       const server = http;
       stops.push(() => server.close());
+      if (slack?.handler) server.mount('POST', '/slack/events', slack.handler);
       const channels = await ports.startChannels({ intake, http });
       stops.push(() => channels.stop());
     }

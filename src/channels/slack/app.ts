@@ -1,0 +1,156 @@
+/**
+ * The Slack app (Bolt): approval buttons and the edit modal, the /mailroom command, and the
+ * notifier that posts approval requests. HTTP mode mounts Bolt's own receiver (with its request
+ * signature verification) on Mailroom's HTTP server at POST /slack/events; Socket Mode connects
+ * out with the app-level token instead.
+ *
+ * Every vote goes through approvals/store.ts's castVote: eligibility, separation of duties, the
+ * shown-hash check and the row lock that turns double clicks into one decision live there, so
+ * Slack and the CLI obey the same rules.
+ */
+import type http from 'node:http';
+import bolt from '@slack/bolt';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { ApprovalNotifier } from '../../approvals/ask.ts';
+import { castVote, getApproval, listApprovals } from '../../approvals/store.ts';
+import type { Approval } from '../../approvals/types.ts';
+import type { Config } from '../../config.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { runTrace } from '../../engine/inspect.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Intake } from '../../intake/intake.ts';
+import type { Logger } from '../../logger.ts';
+import { approvalBlocks, decidedBlocks, editModal, escape } from './approval-blocks.ts';
+
+const { App, HTTPReceiver, LogLevel } = bolt;
+
+export interface SlackApp {
+  /** For HTTP mode: mount at POST /slack/events. Undefined in Socket Mode. */
+  handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
+  notifier: ApprovalNotifier;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const buttonValue = z.object({ id: z.string().regex(/^ap_[0-9a-f]+$/), h: z.string().regex(/^[0-9a-f]{64}$/) });
+
+export function createSlackApp(options: { config: Config; pool: pg.Pool; engine: Engine; intakeWith: (o: { workflow: string }) => Intake; log: Logger }): SlackApp {
+  const { config, pool, engine, log } = options;
+  const env = config.env;
+  const socketMode = Boolean(env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET);
+  const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/` } : {}), retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5000 } };
+  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
+  const app = new App({
+    token: env.SLACK_BOT_TOKEN,
+    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : { receiver }),
+    clientOptions,
+    logLevel: LogLevel.ERROR,
+  });
+  const emit = (tx: pg.PoolClient, name: string, key: string, payload: unknown, source: string) => engine.sendEventInTransaction(tx, name, key, payload, source);
+
+  const showDecision = async (a: Approval) => {
+    if (!a.slack_channel || !a.slack_ts || !a.decision) return;
+    await app.client.chat.update({ channel: a.slack_channel, ts: a.slack_ts, text: `${a.title}: ${a.status}`, blocks: decidedBlocks(a, a.decision.approvers, a.status, new Date(a.decision.decidedAt)) as never });
+  };
+
+  const vote = async (user: string, channel: string | undefined, raw: string | undefined, decision: 'approve' | 'reject', edits?: Record<string, unknown>) => {
+    const parsed = buttonValue.safeParse(JSON.parse(raw ?? '{}'));
+    if (!parsed.success) return 'That button is not one of ours.';
+    const outcome = await castVote(pool, { approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack', ...(edits ? { edits } : {}) }, emit);
+    if (outcome.kind === 'refused') return `Nothing changed: ${outcome.reason}.`;
+    if (outcome.kind === 'already-decided') return `This request was already ${outcome.approval.status}.`;
+    if (!outcome.final) return `Your approval is recorded; ${outcome.votesNeeded} more needed.`;
+    await showDecision((await getApproval(pool, parsed.data.id))!).catch((err) => log.warn({ err: errorMessage(err) }, 'could not update the Slack message'));
+    return undefined;
+  };
+
+  for (const [actionId, decision] of [['approval_approve', 'approve'], ['approval_reject', 'reject']] as const) {
+    app.action(actionId, async ({ ack, body, action, client }) => {
+      await ack();
+      const b = body as { user: { id: string }; channel?: { id: string } };
+      const message = await vote(b.user.id, b.channel?.id, (action as { value?: string }).value, decision);
+      if (message && b.channel?.id) await client.chat.postEphemeral({ channel: b.channel.id, user: b.user.id, text: message });
+    });
+  }
+
+  app.action('approval_edit', async ({ ack, body, action, client }) => {
+    await ack();
+    const parsed = buttonValue.safeParse(JSON.parse((action as { value?: string }).value ?? '{}'));
+    const approval = parsed.success ? await getApproval(pool, parsed.data.id) : undefined;
+    if (!approval) return;
+    await client.views.open({ trigger_id: (body as { trigger_id: string }).trigger_id, view: editModal(approval) as never });
+  });
+
+  app.view('approval_edit_submit', async ({ ack, body, view, client }) => {
+    await ack();
+    const edits: Record<string, unknown> = {};
+    for (const [blockId, inputs] of Object.entries(view.state.values)) {
+      const field = blockId.replace(/^edit:/, '');
+      const value = (inputs.value as { value?: string | null }).value;
+      if (value === undefined || value === null || value === '') continue;
+      edits[field] = ['total', 'subtotal', 'tax'].includes(field) && !Number.isNaN(Number(value)) ? Number(value) : value;
+    }
+    const message = await vote(body.user.id, undefined, view.private_metadata, 'approve', edits);
+    if (message) await client.chat.postMessage({ channel: body.user.id, text: message });
+  });
+
+  app.command('/mailroom', async ({ ack, command, respond }) => {
+    const [sub = 'help', ...rest] = command.text.trim().split(/\s+/);
+    // Answer inside Slack's 3-second window; slower work replies through response_url.
+    await ack();
+    try {
+      if (sub === 'pending') {
+        const mine = rest[0] !== 'all';
+        const list = (await listApprovals(pool, { status: 'pending', ...(mine ? { approver: command.user_id } : {}) }));
+        await respond({ response_type: 'ephemeral', text: list.length ? list.map((a) => `• \`${a.id}\` ${escape(a.title)}`).join('\n') : `No approvals waiting${mine ? ' for you' : ''}.` });
+      } else if (sub === 'status' && rest[0]) {
+        const t = await runTrace(pool, rest[0]).catch(() => undefined);
+        await respond({ response_type: 'ephemeral', text: t ? `Run \`${t.run.id}\` (${t.run.workflow}) is *${t.run.state}*: ${escape(t.transitions.at(-1)?.reason ?? '')}` : `No run ${escape(rest[0])}.` });
+      } else if (sub === 'retry' && rest[0]) {
+        await engine.retryRun(rest[0]);
+        await respond({ response_type: 'ephemeral', text: `Run \`${escape(rest[0])}\` queued again.` });
+      } else if (sub === 'run' && rest.length >= 2) {
+        const [workflow, ...words] = rest;
+        const accepted = await options.intakeWith({ workflow: workflow! }).accept({
+          kind: 'slack_message',
+          bytes: Buffer.from(words.join(' ')),
+          dedupeKey: `${command.trigger_id}`,
+          source: { channel: 'slack', user: command.user_id, channelId: command.channel_id },
+        });
+        await respond({ response_type: 'ephemeral', text: `Started run \`${accepted.runId}\` for your request.` });
+      } else {
+        await respond({ response_type: 'ephemeral', text: 'Usage: `/mailroom pending [all]` · `/mailroom status <run>` · `/mailroom retry <run>` · `/mailroom run <support|invoice> <text>`' });
+      }
+    } catch (err) {
+      await respond({ response_type: 'ephemeral', text: `Sorry: ${escape(errorMessage(err))}` });
+    }
+  });
+
+  const channelFor = () => env.SLACK_APPROVAL_CHANNEL;
+  const notifier: ApprovalNotifier = {
+    async post(approval) {
+      const channel = channelFor();
+      if (!channel) throw new Error('SLACK_APPROVAL_CHANNEL is not set');
+      const res = await app.client.chat.postMessage({ channel, text: `Approval needed: ${approval.title}`, blocks: approvalBlocks(approval) as never });
+      return { channel: res.channel ?? channel, ts: res.ts ?? undefined };
+    },
+    async remind(approval, escalated) {
+      const channel = approval.slack_channel ?? channelFor();
+      if (!channel) return;
+      const who = (escalated ? [...approval.approvers, ...approval.escalation] : approval.approvers).filter((u) => u.startsWith('U')).map((u) => `<@${u}>`);
+      await app.client.chat.postMessage({ channel, ...(approval.slack_ts ? { thread_ts: approval.slack_ts } : {}), text: `Reminder: still waiting for a decision${who.length ? ` from ${who.join(' ')}` : ''}.` });
+    },
+  };
+
+  return {
+    handler: receiver ? (req, res) => receiver.requestListener(req, res) : undefined,
+    notifier,
+    async start() {
+      if (socketMode) await app.start();
+    },
+    async stop() {
+      if (socketMode) await app.stop();
+    },
+  };
+}
