@@ -88,7 +88,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     const { runId } = await fx.engine.startRun(reply, { title: 'T1' });
     const call = await posted('T1');
     assert.equal(call.body.channel, 'C_APPROVALS');
-    assert.match(JSON.stringify(call.body.blocks), /text: `120`  vs  ocr: `170`/);
+    assert.match(JSON.stringify(call.body.blocks), /text: `120` {2}vs {2}ocr: `170`/);
     const res = await click('approval_approve', 'U_ALICE', buttonValue(call));
     assert.equal(res.status, 200);
     assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
