@@ -28,7 +28,11 @@ export function loadPolicy(config: Pick<Config, 'policyPath' | 'env'>): Policy {
   const policy = parsed.data;
   // SLACK_APPROVERS adds Slack users to the default approvers, so a minimal install needs no policy file.
   const slack = config.env.SLACK_APPROVERS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
-  if (slack.length) policy.approvers = [...new Set([...policy.approvers, ...slack])];
+  if (slack.length) {
+    policy.approvers = [...new Set([...policy.approvers, ...slack])];
+    // Without a policy file the built-in tiers name only CLI operators: let the Slack approvers decide too.
+    if (!config.policyPath) for (const tier of policy.invoice.tiers) tier.approvers = [...new Set([...tier.approvers, ...slack])];
+  }
   if (config.env.LLM_CONFIDENCE_THRESHOLD !== undefined && !config.policyPath) policy.confidence_threshold = config.env.LLM_CONFIDENCE_THRESHOLD;
   return policy;
 }
