@@ -13,6 +13,9 @@ export interface SlackCall {
 
 export interface FakeSlackApi {
   url: string;
+  /** Files served at `${base}/files/<name>` to requests bearing the bot token. */
+  files: Map<string, Buffer>;
+  base: string;
   calls: SlackCall[];
   failNext(method: string, answer: { status?: number; error?: string; retryAfter?: number }): void;
   close(): Promise<void>;
@@ -22,7 +25,15 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const calls: SlackCall[] = [];
   const failures = new Map<string, Array<{ status?: number; error?: string; retryAfter?: number }>>();
   let ts = 1000;
+  const files = new Map<string, Buffer>();
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.startsWith('/files/')) {
+      const file = files.get(req.url.slice('/files/'.length));
+      const authorised = req.headers.authorization === 'Bearer xoxb-test';
+      res.writeHead(!authorised ? 403 : file ? 200 : 404);
+      res.end(authorised ? file : undefined);
+      return;
+    }
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
@@ -52,6 +63,8 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/api/`,
+    base: `http://127.0.0.1:${port}`,
+    files,
     calls,
     failNext(method, answer) {
       failures.set(method, [...(failures.get(method) ?? []), answer]);

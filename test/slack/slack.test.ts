@@ -48,6 +48,15 @@ const reply = defineWorkflow({
   },
 });
 
+const slackSink = defineWorkflow({
+  name: 'slack-sink',
+  version: 1,
+  input: z.object({ itemId: z.string(), workflow: z.string() }),
+  async run(input) {
+    return input;
+  },
+});
+
 describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
   let fx: EngineFixture;
   let api: FakeSlackApi;
@@ -55,10 +64,10 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
   let base: string;
   before(async () => {
     api = await startFakeSlackApi();
-    fx = await engineFixture([reply]);
-    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS' });
+    fx = await engineFixture([reply, slackSink]);
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS', SLACK_INTAKE_CHANNELS: 'C_INTAKE' });
     const log = pino({ level: 'silent' });
-    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: () => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => undefined }), log });
+    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: (o) => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => 'slack-sink', inputFor: () => ({ workflow: o.workflow }) }), log });
     http = await startHttpServer({ port: 0, host: '127.0.0.1', pool: fx.db.pool, queueReady: async () => true, log });
     http.mount('POST', '/slack/events', slack.handler!);
     base = `http://127.0.0.1:${http.port}/slack/events`;
@@ -197,5 +206,41 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     assert.equal(approval!.post_error, null);
     assert.equal(api.calls.filter((c) => c.method === 'chat.postMessage' && String(c.body.text).includes('T8')).length, 2, 'one 429, one retry');
     await fx.engine.cancelRun(runId);
+  });
+
+  const event = (ev: Record<string, unknown>, id: string) => {
+    const body = JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: id, event_time: 1, event: ev });
+    return fetch(base, { method: 'POST', headers: { ...slackHeaders(SECRET, body), 'content-type': 'application/json' }, body });
+  };
+  const sinkRuns = async () => (await fx.db.pool.query(`SELECT r.output, i.kind, i.source FROM mailroom.runs r JOIN mailroom.items i ON i.run_id = r.id WHERE r.workflow = 'slack-sink' AND r.state = 'completed' ORDER BY r.created_at`)).rows;
+
+  test('a message in an intake channel starts a support run and the thread says so; other channels are ignored', async () => {
+    assert.equal((await event({ type: 'message', channel: 'C_ELSEWHERE', user: 'U_CUST', text: 'hello', ts: '10.1', channel_type: 'channel' }, 'Ev0')).status, 200);
+    assert.equal((await event({ type: 'message', channel: 'C_INTAKE', user: 'U_CUST', text: 'Our API returns 500 for everyone', ts: '11.1', channel_type: 'channel' }, 'Ev1')).status, 200);
+    let runs: any[] = [];
+    for (let i = 0; i < 100 && runs.length < 1; i++) {
+      runs = await sinkRuns();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].output.workflow, 'support');
+    assert.equal(runs[0].kind, 'slack_message');
+    assert.equal(runs[0].source.user, 'U_CUST');
+    const ack = api.calls.find((c) => c.method === 'chat.postMessage' && c.body.thread_ts === '11.1');
+    assert.match(String(ack?.body.text), /run `[0-9a-f-]+` started/);
+  });
+
+  test('a PDF shared in an intake channel is downloaded with the bot token and starts an invoice run', async () => {
+    api.files.set('inv.pdf', Buffer.from('%PDF-1.4 fake invoice'));
+    const before = (await sinkRuns()).length;
+    await event({ type: 'message', subtype: 'file_share', channel: 'C_INTAKE', user: 'U_AP', text: '', ts: '12.1', channel_type: 'channel', files: [{ id: 'F1', name: 'inv.pdf', mimetype: 'application/pdf', size: 21, url_private: `${api.base}/files/inv.pdf` }] }, 'Ev2');
+    let runs: any[] = [];
+    for (let i = 0; i < 100 && runs.length <= before; i++) {
+      runs = await sinkRuns();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const last = runs.at(-1);
+    assert.equal(last.kind, 'document');
+    assert.equal(last.output.workflow, 'invoice');
   });
 });

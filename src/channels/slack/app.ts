@@ -22,6 +22,7 @@ import { errorMessage } from '../../errors.ts';
 import type { Intake } from '../../intake/intake.ts';
 import type { Logger } from '../../logger.ts';
 import { approvalBlocks, decidedBlocks, editModal, escape } from './approval-blocks.ts';
+import { registerIntakeEvents } from './intake-events.ts';
 
 const { App, HTTPReceiver, LogLevel } = bolt;
 
@@ -125,6 +126,13 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     } catch (err) {
       await respond({ response_type: 'ephemeral', text: `Sorry: ${escape(errorMessage(err))}` });
     }
+  });
+
+  registerIntakeEvents(app, {
+    token: env.SLACK_BOT_TOKEN!,
+    intakeChannels: env.SLACK_INTAKE_CHANNELS?.split(',').map((c) => c.trim()).filter(Boolean) ?? [],
+    intakeWith: options.intakeWith,
+    log,
   });
 
   const channelFor = () => env.SLACK_APPROVAL_CHANNEL;
