@@ -46,13 +46,23 @@ export function registerApprovalCommands(program: Command): void {
       .command(`${verb} <id>`)
       .description(`${verb} an approval request as ${cliIdentity()}; the waiting run resumes`)
       .option('--note <text>', 'a note kept with the decision')
-      .action(async (id: string, opts: { note?: string }) => {
+      .option('--set <field=value...>', 'approve with corrections to editable fields (e.g. --set total=1145.86 --set save_to_kb=yes)')
+      .action(async (id: string, opts: { note?: string; set?: string[] }) => {
         await withApp('cli', async (app) => {
           const approval = await getApproval(app.db.pool, id);
           if (!approval) throw new NotFoundError(`no approval ${id}`);
+          const edits: Record<string, unknown> = {};
+          for (const pair of opts.set ?? []) {
+            const at = pair.indexOf('=');
+            const field = pair.slice(0, at);
+            if (at < 1 || !approval.request.editable.includes(field)) throw new InputError(`--set ${pair}: editable fields are ${approval.request.editable.join(', ') || 'none'}`);
+            const value = pair.slice(at + 1);
+            edits[field] = ['total', 'subtotal', 'tax'].includes(field) && !Number.isNaN(Number(value)) ? Number(value) : value;
+          }
+          if (verb === 'reject' && Object.keys(edits).length) throw new InputError('--set goes with approve');
           const outcome = await castVote(
             app.db.pool,
-            { approvalId: id, approver: cliIdentity(), decision: verb, note: opts.note, shownHash: approval.shown_hash, channel: 'cli' },
+            { approvalId: id, approver: cliIdentity(), decision: verb, note: opts.note, shownHash: approval.shown_hash, channel: 'cli', ...(Object.keys(edits).length ? { edits } : {}) },
             (tx, name, key, payload, source) => app.engine.sendEventInTransaction(tx, name, key, payload, source),
           );
           if (outcome.kind === 'refused') throw new InputError(`cannot ${verb} ${id}: ${outcome.reason}`);

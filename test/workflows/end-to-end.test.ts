@@ -5,7 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { pino } from 'pino';
 import { castVote, listApprovals } from '../../src/approvals/store.ts';
@@ -98,5 +100,30 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     for (const line of [/decide\s+kb\.search .*Exporting reports as CSV/, /decide\s+draft\.reply \(confidence 0\.50\) via offline/, /vote\s+cli:alice approves ap_\w+ via cli/, /mail\s+to kenji@customer-\d+\.example "Re: Export to CSV\?" sent/]) {
       assert.match(story, line);
     }
+  });
+
+  test('approving from the CLI with corrections sends the corrected reply, saves it to the knowledge base, and schedules the survey', async () => {
+    drop('12-support-account.eml');
+    const approval = await approvalFor((a) => a.kind === 'support.reply' && a.title.includes('customer-81'));
+    const corrected = 'Hallo,\n\nbitte nutzen Sie "Passwort vergessen" auf der Anmeldeseite.\n\nIhr Support-Team';
+    const cli = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'mailroom.js'), 'approve', approval.id, '--set', `draft=${corrected}`, '--set', 'save_to_kb=yes'], {
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' },
+    });
+    assert.match(cli.stdout, /approved by cli:/);
+    assert.equal(await app.engine.waitForRun(approval.run_id, { states: ['waiting', 'completed', 'failed'], timeoutMs: 20_000 }), 'waiting');
+    for (let i = 0; i < 200 && smtp.messages.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const reply = smtp.messages.find((m) => m.to.includes('kenji@customer-81.example'));
+    assert.ok(reply, 'the corrected reply reached the SMTP peer');
+    assert.match(reply!.text, /Passwort vergessen/);
+    const kb = await db.pool.query(`SELECT title, body, tags FROM mailroom.kb_articles WHERE 'approved-reply' = ANY(tags)`);
+    assert.equal(kb.rows.length, 1);
+    assert.equal(kb.rows[0].title, 'Passwort zurücksetzen');
+    for (let i = 0; i < 100; i++) {
+      const run = await db.pool.query(`SELECT state, wait FROM mailroom.runs WHERE id = $1`, [approval.run_id]);
+      if (run.rows[0].wait?.stepId === 'survey-delay') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const run = await db.pool.query(`SELECT state, wait FROM mailroom.runs WHERE id = $1`, [approval.run_id]);
+    assert.equal(run.rows[0].wait.stepId, 'survey-delay', 'the satisfaction survey waits its delay');
   });
 });

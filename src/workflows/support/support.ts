@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { askForApproval } from '../../approvals/ask.ts';
-import { searchArticles } from '../../data/kb.ts';
+import { searchArticles, upsertArticles } from '../../data/kb.ts';
 import { defineWorkflow } from '../../engine/define.ts';
 import { detectInjection, routeSupportReply } from '../../policy/decide.ts';
 import { resolveIdentities } from '../../policy/load.ts';
@@ -103,7 +103,8 @@ export const supportWorkflow = defineWorkflow({
           confidence: triage?.confidence ?? null,
           reasons: route.reasons,
           fields: { category, priority, language, team, citations: draft?.citations ?? [] },
-          editable: ['draft'],
+          // `save_to_kb: yes` when approving also saves the answer to the knowledge base.
+          editable: ['draft', 'save_to_kb'],
         },
         approvers: resolveIdentities(policy, policy.support.approvers ?? policy.approvers),
         escalation: resolveIdentities(policy, policy.groups['support-leads'] ? ['group:support-leads'] : []),
@@ -117,6 +118,11 @@ export const supportWorkflow = defineWorkflow({
         if (finalDraft) {
           await send(finalDraft, 'reply');
           outcome = 'sent_after_approval';
+          if (/^(yes|true|1|y)$/i.test(String(decision.edits?.save_to_kb ?? ''))) {
+            const article = { id: `answer-${ctx.runId.slice(0, 8)}`, title: input.email?.subject || `${category} answer`, body: finalDraft, language, tags: [category, 'approved-reply'] };
+            await step.action('kb.save', () => upsertArticles(pool, [article], 'approved reply'), { kind: 'kb.save', parameters: {}, repeatable: true });
+            await step.decide({ action: 'kb.saved', parameters: { id: article.id }, reasoning: `approved by ${decision.approvers.join(', ')} with save_to_kb` });
+          }
         }
       } else {
         outcome = decision.outcome === 'rejected' ? 'rejected' : 'expired';
