@@ -30,8 +30,11 @@ describe('end to end over IMAP and Slack: invoice appended in Dovecot → approv
     const examples = path.join(repoRoot, 'examples', 'data');
     await upsertVendors(db.pool, readCsv(path.join(examples, 'vendors.csv'), vendorCsv));
     await upsertPurchaseOrders(db.pool, readCsv(path.join(examples, 'pos.csv'), poCsv));
+    const dataDir = makeTempDir('mailroom-imap-e2e-');
+    const policy = path.join(dataDir, 'policy.yaml');
+    fs.writeFileSync(policy, 'invoice:\n  acknowledge_sender: true\n  tiers:\n    - { name: standard, up_to: 5000, approvers: [U_FIN] }\n    - { name: large, approvers: [U_FIN], required: 2 }\n');
     const config = loadConfig({
-      DATABASE_URL: db.url, MAILROOM_DATA_DIR: makeTempDir('mailroom-imap-e2e-'), PORT: '0',
+      DATABASE_URL: db.url, MAILROOM_DATA_DIR: dataDir, PORT: '0', MAILROOM_POLICY: policy,
       IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_USER: dovecot.user, IMAP_PASSWORD: dovecot.password, IMAP_TLS: 'false',
       SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'e2e-secret', SLACK_API_URL: slackApi.url, SLACK_APPROVAL_CHANNEL: 'C_AP', SLACK_APPROVERS: 'U_FIN',
     });
@@ -67,6 +70,8 @@ describe('end to end over IMAP and Slack: invoice appended in Dovecot → approv
     assert.equal(payments.rows.length, 1);
     const update = slackApi.calls.find((c) => c.method === 'chat.update');
     assert.match(JSON.stringify(update?.body.blocks), /APPROVED\* by <@U_FIN>/);
+    const ack = await db.pool.query(`SELECT to_address, subject, status FROM mailroom.outbox`);
+    assert.deepEqual(ack.rows, [{ to_address: 'billing@cascadecloud.example', subject: 'Re: Invoice INV-218669', status: 'not_sent' }], 'the sender is acknowledged (kept unsent: no SMTP here)');
     const item = await db.pool.query(`SELECT source FROM mailroom.items`);
     assert.equal(item.rows[0].source.channel, 'imap');
   });
