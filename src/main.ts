@@ -72,6 +72,7 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
         : undefined;
     if (slack) {
       services.notifier = slack.notifier;
+      services.progress = slack.progress;
       if (role === 'service') {
         await slack.start();
         stops.push(() => slack.stop());

@@ -143,3 +143,12 @@ export interface WorkflowServices {
   /** Thread progress for Slack-started runs. */
   progress?: (runId: string, text: string) => Promise<void>;
 }
+
+/** Tells the person who started the run how it is going (Slack threads); never fails the run. */
+export async function reportProgress(step: import('../engine/types.ts').StepApi, services: WorkflowServices, id: string, text: string): Promise<void> {
+  if (!services.progress) return;
+  await step.run(`progress:${id}`, async () => {
+    await services.progress!(step.runId, text).catch((err: unknown) => services.log.warn({ err: String(err) }, 'progress update failed'));
+    return true;
+  });
+}

@@ -30,6 +30,8 @@ export interface SlackApp {
   /** For HTTP mode: mount at POST /slack/events. Undefined in Socket Mode. */
   handler: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
   notifier: ApprovalNotifier;
+  /** Posts a run's progress into the Slack thread that started it (no-op for other runs). */
+  progress(runId: string, text: string): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -151,9 +153,23 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     },
   };
 
+  const progress = async (runId: string, textLine: string) => {
+    const { rows } = await pool.query<{ source: { channel?: string; channelId?: string; ts?: string; threadTs?: string | null } }>(
+      `SELECT i.source FROM mailroom.runs r
+         LEFT JOIN mailroom.runs p ON p.id = r.parent_run_id
+         JOIN mailroom.items i ON i.id::text = COALESCE(r.input->>'itemId', p.input->>'itemId')
+        WHERE r.id = $1`,
+      [runId],
+    );
+    const source = rows[0]?.source;
+    if (source?.channel !== 'slack' || !source.channelId || !source.ts) return;
+    await app.client.chat.postMessage({ channel: source.channelId, thread_ts: source.threadTs ?? source.ts, text: textLine });
+  };
+
   return {
     handler: receiver ? (req, res) => receiver.requestListener(req, res) : undefined,
     notifier,
+    progress,
     async start() {
       if (socketMode) await app.start();
     },

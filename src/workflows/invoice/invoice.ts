@@ -13,7 +13,7 @@ import { defineWorkflow } from '../../engine/define.ts';
 import { getBlob } from '../../intake/blobs.ts';
 import { NonRetriableError } from '../../errors.ts';
 import { detectInjection, routeInvoice } from '../../policy/decide.ts';
-import type { DocumentExtraction, EmailSummary, InvoiceFieldsFlat, TriageResult, WorkflowServices } from '../ports.ts';
+import { reportProgress, type DocumentExtraction, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { findAnomalies } from './anomalies.ts';
 
 export interface InvoiceOutput {
@@ -89,6 +89,7 @@ export const invoiceWorkflow = defineWorkflow({
     await step.decide({ action: 'invoice.validate', parameters: { vendor: facts.vendor?.id ?? null, po: facts.po?.number ?? null, anomalies }, reasoning: anomalies.length ? anomalies.join('; ') : 'vendor known, purchase order open and matching, no anomaly' });
 
     // The injection is already listed among the anomalies, which routeInvoice turns into reasons.
+    await reportProgress(step, s, 'extracted', `Read invoice ${fields.invoice_number ?? '?'}: ${fields.total ?? '?'} ${fields.currency ?? ''}${doc.needs_review ? ' (needs review)' : ''}${anomalies.length ? `; ${anomalies.length} anomal${anomalies.length > 1 ? 'ies' : 'y'}` : ''}. Waiting for approval.`);
     const route = routeInvoice(policy, { total: fields.total, anomalies, needsReview: doc.needs_review, injectionSuspected: false });
     const vendorName = facts.vendor?.name ?? fields.vendor ?? 'unknown vendor';
     const approved = { vendor: vendorName, invoice_number: fields.invoice_number, total: fields.total, currency: fields.currency, iban: fields.iban, due_date: fields.due_date };
@@ -117,6 +118,7 @@ export const invoiceWorkflow = defineWorkflow({
       expireAfterMs: policy.approval.expire_after,
     });
     if (decision.outcome !== 'approved') {
+      await reportProgress(step, s, 'not-approved', `Not booked: the approval was ${decision.outcome}.`);
       return { ...empty, fields, needs_review: doc.needs_review, anomalies, approvers: decision.approvers, outcome: decision.outcome, reason: decision.note };
     }
 
@@ -132,6 +134,7 @@ export const invoiceWorkflow = defineWorkflow({
     const payment = await step.action('schedule-payment', () => s.ledger.schedulePayment({
       ledgerId: booking.id, runId: ctx.runId, amount: final.total!, currency: final.currency!, iban: final.iban, dueDate: final.due_date,
     }), { kind: 'payment.schedule', parameters: { total: final.total, iban: final.iban }, repeatable: true });
+    await reportProgress(step, s, 'booked', `Approved by ${decision.approvers.join(', ')}: booked, payment scheduled for ${final.due_date ?? 'the due date'}.`);
     await step.decide({ action: 'invoice.booked', parameters: { ledgerId: booking.id, paymentId: payment.id, due: final.due_date }, reasoning: `approved by ${decision.approvers.join(', ')}` });
 
     if (policy.invoice.acknowledge_sender && original) {

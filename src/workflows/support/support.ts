@@ -10,7 +10,7 @@ import { searchArticles, upsertArticles } from '../../data/kb.ts';
 import { defineWorkflow } from '../../engine/define.ts';
 import { detectInjection, routeSupportReply } from '../../policy/decide.ts';
 import { resolveIdentities } from '../../policy/load.ts';
-import type { EmailSummary, Priority, SupportCategory, TriageResult, WorkflowServices } from '../ports.ts';
+import { reportProgress, type EmailSummary, type Priority, type SupportCategory, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { replySubject, quoteOriginal } from './reply-text.ts';
 import { senderHistory } from './history.ts';
 
@@ -82,6 +82,7 @@ export const supportWorkflow = defineWorkflow({
         `${ctx.runId}:${key}`,
       ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
 
+    await reportProgress(step, s, 'classified', `Classified as ${category}, priority ${priority}${solvable ? `; drafting an answer from ${articles.length} article(s)` : `; routed to ${team}`}.`);
     let outcome: SupportOutput['outcome'] = 'routed';
     let escalated = false;
     let finalDraft = draft?.text ?? null;
@@ -136,6 +137,7 @@ export const supportWorkflow = defineWorkflow({
         `${ctx.runId}:survey`,
       ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
     }
+    await reportProgress(step, s, 'outcome', `Outcome: ${outcome.replace(/_/g, ' ')}.`);
     return { category, priority, language, outcome, team: solvable ? null : team, draft: finalDraft, citations: draft?.citations ?? [], escalated, reasons: route.reasons };
   },
 });
