@@ -78,10 +78,14 @@ export async function votesFor(db: Queryable, id: string): Promise<Array<{ appro
   return rows;
 }
 
-/** `cli:*` in a list admits any CLI operator; otherwise identities must match exactly. */
-export function isEligible(approver: string, approval: Pick<Approval, 'approvers' | 'escalation' | 'escalated_at'>): boolean {
+/**
+ * `cli:*` in a list admits any CLI operator; a `slack-group:S…` entry admits a member of that
+ * Slack user group (the Slack channel checks membership and names the entry as `via`);
+ * otherwise identities must match exactly.
+ */
+export function isEligible(approver: string, approval: Pick<Approval, 'approvers' | 'escalation' | 'escalated_at'>, via?: string): boolean {
   const allowed = approval.escalated_at ? [...approval.approvers, ...approval.escalation] : approval.approvers;
-  return allowed.some((a) => a === approver || (a === 'cli:*' && approver.startsWith('cli:')));
+  return allowed.some((a) => a === approver || (a === 'cli:*' && approver.startsWith('cli:')) || (via !== undefined && a === via && a.startsWith('slack-group:')));
 }
 
 export async function castVote(pool: pg.Pool, vote: Vote, emit: EmitInTransaction): Promise<VoteOutcome> {
@@ -99,7 +103,7 @@ export async function castVote(pool: pg.Pool, vote: Vote, emit: EmitInTransactio
       await client.query('ROLLBACK');
       return { kind: 'already-decided', approval };
     }
-    if (!isEligible(vote.approver, approval)) return await refuse(`${vote.approver} is not an approver for this request`);
+    if (!isEligible(vote.approver, approval, vote.via)) return await refuse(`${vote.approver} is not an approver for this request`);
     if (approval.requested_by && approval.requested_by === vote.approver) {
       return await refuse('separation of duties: the person who started this request may not approve it');
     }

@@ -91,6 +91,8 @@ export interface Vote {
   /** Hash of what the approver was shown; must match the request's current hash. */
   shownHash?: string;
   channel: 'slack' | 'cli' | 'http';
+  /** The approver entry that admits this voter when it is a group (`slack-group:S…`), checked by the channel. */
+  via?: string;
 }
 
 export type VoteOutcome =

@@ -54,6 +54,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         'chat.update': { channel: body.channel, ts: body.ts },
         'chat.postEphemeral': { message_ts: `${++ts}.000200` },
         'views.open': { view: { id: 'V1' } },
+        'usergroups.users.list': { users: body.usergroup === 'S_FINANCE' ? ['U_GRP'] : [] },
       };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, ...(answers[method] as object) }));

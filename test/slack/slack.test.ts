@@ -40,7 +40,7 @@ const reply = defineWorkflow({
         review: [{ field: 'total', values: [{ source: 'text', value: 120 }, { source: 'ocr', value: 170 }] }],
         editable: ['draft'],
       },
-      approvers: ['U_ALICE', 'U_BOB'],
+      approvers: ['U_ALICE', 'U_BOB', 'slack-group:S_FINANCE'],
       requiredApprovals: input.required,
       requestedBy: input.requestedBy ?? null,
     });
@@ -242,5 +242,14 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     const last = runs.at(-1);
     assert.equal(last.kind, 'document');
     assert.equal(last.output.workflow, 'invoice');
+  });
+
+  test('a member of an approver user group may decide; anyone else is still refused', async () => {
+    const { runId } = await fx.engine.startRun(reply, { title: 'T9' });
+    const value = buttonValue(await posted('T9'));
+    await click('approval_approve', 'U_NOT_IN_GROUP', value);
+    await click('approval_approve', 'U_GRP', value);
+    assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
+    assert.deepEqual((await runRow(fx.db, runId)).output.by, ['U_GRP']);
   });
 });

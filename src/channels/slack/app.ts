@@ -57,10 +57,22 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     await app.client.chat.update({ channel: a.slack_channel, ts: a.slack_ts, text: `${a.title}: ${a.status}`, blocks: decidedBlocks(a, a.decision.approvers, a.status, new Date(a.decision.decidedAt)) as never });
   };
 
+  /** The `slack-group:S…` approver entry whose user group has this user as a member, if any. */
+  const groupAdmitting = async (user: string, approvalId: string): Promise<string | undefined> => {
+    const approval = await getApproval(pool, approvalId);
+    const groups = [...(approval?.approvers ?? []), ...(approval?.escalated_at ? approval.escalation : [])].filter((a) => a.startsWith('slack-group:'));
+    for (const entry of groups) {
+      const res = await app.client.usergroups.users.list({ usergroup: entry.slice('slack-group:'.length) }).catch(() => undefined);
+      if (res?.users?.includes(user)) return entry;
+    }
+    return undefined;
+  };
+
   const vote = async (user: string, channel: string | undefined, raw: string | undefined, decision: 'approve' | 'reject', edits?: Record<string, unknown>) => {
     const parsed = buttonValue.safeParse(JSON.parse(raw ?? '{}'));
     if (!parsed.success) return 'That button is not one of ours.';
-    const outcome = await castVote(pool, { approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack', ...(edits ? { edits } : {}) }, emit);
+    const via = await groupAdmitting(user, parsed.data.id);
+    const outcome = await castVote(pool, { approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack', ...(edits ? { edits } : {}), ...(via ? { via } : {}) }, emit);
     if (outcome.kind === 'refused') return `Nothing changed: ${outcome.reason}.`;
     if (outcome.kind === 'already-decided') return `This request was already ${outcome.approval.status}.`;
     if (!outcome.final) return `Your approval is recorded; ${outcome.votesNeeded} more needed.`;
