@@ -85,7 +85,7 @@ export const routerWorkflow = defineWorkflow({
     const childRunId =
       route === 'invoice'
         ? await step.spawn('invoice', { itemId: input.itemId, email: email ?? null, documents, triage })
-        : await step.spawn('support', { itemId: input.itemId, email: email ?? null, text: triageInput.text, triage });
+        : await step.spawn('support', { itemId: input.itemId, email: email ?? null, text: triageInput.text, triage, origin: item.kind === 'trigger' ? 'email' : item.kind });
     return { route, reason, childRunId, triage };
   },
 });

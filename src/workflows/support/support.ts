@@ -29,7 +29,14 @@ export interface SupportOutput {
 export const supportWorkflow = defineWorkflow({
   name: 'support',
   version: 1,
-  input: z.object({ itemId: z.string(), email: z.custom<EmailSummary>().nullable(), text: z.string(), triage: z.custom<TriageResult>().nullable() }),
+  input: z.object({
+    itemId: z.string(),
+    email: z.custom<EmailSummary>().nullable(),
+    text: z.string(),
+    triage: z.custom<TriageResult>().nullable(),
+    /** Where the request came from: email replies by mail, Slack in the request's thread. */
+    origin: z.enum(['email', 'slack_message', 'document']).default('email'),
+  }),
   maxSteps: 30,
   async run(input, step, ctx): Promise<SupportOutput> {
     const s = ctx.services as WorkflowServices;
@@ -76,30 +83,35 @@ export const supportWorkflow = defineWorkflow({
     });
     await step.decide({ action: 'policy.reply', parameters: { auto: route.auto }, reasoning: route.auto ? 'auto-send allowed by policy' : route.reasons.join('; ') });
 
+    // Email requests are answered by mail to their sender; Slack requests in their own thread.
+    const inSlack = !sender && input.origin === 'slack_message' && Boolean(s.progress);
+    const replyTo = sender ?? (inSlack ? 'the Slack thread of the request' : null);
     const send = async (body: string, key: string) =>
-      step.action(key, () => s.mailer.send(
-        { to: sender!, subject: replySubject(input.email?.subject ?? ''), text: `${body}\n\n${quoteOriginal(input.email, text)}`, inReplyTo: input.email?.messageId, references: [...(input.email?.references ?? []), ...(input.email?.messageId ? [input.email.messageId] : [])] },
-        `${ctx.runId}:${key}`,
-      ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
+      inSlack
+        ? step.action(key, () => s.progress!(ctx.runId, body), { kind: 'slack.reply', parameters: {}, repeatable: true })
+        : step.action(key, () => s.mailer.send(
+            { to: sender!, subject: replySubject(input.email?.subject ?? ''), text: `${body}\n\n${quoteOriginal(input.email, text)}`, inReplyTo: input.email?.messageId, references: [...(input.email?.references ?? []), ...(input.email?.messageId ? [input.email.messageId] : [])] },
+            `${ctx.runId}:${key}`,
+          ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
 
     await reportProgress(step, s, 'classified', `Classified as ${category}, priority ${priority}${solvable ? `; drafting an answer from ${articles.length} article(s)` : `; routed to ${team}`}.`);
     let outcome: SupportOutput['outcome'] = 'routed';
     let escalated = false;
     let finalDraft = draft?.text ?? null;
-    if (draft && sender && route.auto) {
+    if (draft && replyTo && route.auto) {
       await send(draft.text, 'reply');
       outcome = 'auto_sent';
-    } else if (sender) {
+    } else if (replyTo) {
       const sla = policy.support.sla[priority];
       const decision = await askForApproval(step, { pool, notifier: s.notifier }, {
         key: 'reply',
         kind: 'support.reply',
-        title: `Reply to ${sender}: ${input.email?.subject ?? '(no subject)'}`,
+        title: `Reply to ${replyTo}: ${input.email?.subject ?? text.slice(0, 60)}`,
         request: {
-          summary: { from: sender, subject: input.email?.subject, receivedAt: input.email?.date ?? undefined, channel: 'email', excerpt: text.slice(0, 500) },
+          summary: { from: sender ?? undefined, subject: input.email?.subject, receivedAt: input.email?.date ?? undefined, channel: inSlack ? 'slack' : 'email', excerpt: text.slice(0, 500) },
           proposal: draft
-            ? { type: 'reply', description: `send this reply to ${sender}`, draft: draft.text, to: sender }
-            : { type: 'routing', description: `route to ${team}; write a reply by editing the draft`, draft: '', to: sender },
+            ? { type: 'reply', description: `send this reply to ${replyTo}`, draft: draft.text, ...(sender ? { to: sender } : {}) }
+            : { type: 'routing', description: `route to ${team}; write a reply by editing the draft`, draft: '', ...(sender ? { to: sender } : {}) },
           reasoning: triage?.reasoning ?? 'no model classification',
           confidence: triage?.confidence ?? null,
           reasons: route.reasons,
