@@ -10,6 +10,7 @@ import type { StepApi } from '../engine/types.ts';
 import type { Logger } from '../logger.ts';
 import type { LedgerAdapter } from '../data/ledger.ts';
 import type { Policy } from '../policy/schema.ts';
+import type { InvoiceFields } from '../documents/invoice-fields.ts';
 
 export interface Address {
   address: string;
@@ -82,18 +83,8 @@ export interface DecisionCorePort {
   draftReply(step: StepApi, input: DraftInput): Promise<DraftResult>;
 }
 
-export interface InvoiceFieldsFlat {
-  vendor: string | null;
-  invoice_number: string | null;
-  invoice_date: string | null;
-  due_date: string | null;
-  po_number: string | null;
-  currency: string | null;
-  subtotal: number | null;
-  tax: number | null;
-  total: number | null;
-  iban: string | null;
-}
+/** The invoice fields workflows act on: the extractor's key fields, values only. */
+export type InvoiceFieldsFlat = Pick<InvoiceFields, 'vendor' | 'invoice_number' | 'invoice_date' | 'due_date' | 'po_number' | 'currency' | 'subtotal' | 'tax' | 'total' | 'iban'>;
 
 export interface DocumentExtraction {
   file: string;
