@@ -3,8 +3,8 @@
  * decision with its provider, model, tokens, cost and latency, and keeps model calls inside
  * checkpointed steps (a replay never pays for the same call twice).
  *
- * Providers: offline (rules and templates; the embedded default). The Anthropic and
- * OpenAI-compatible providers are configured with ANTHROPIC_API_KEY / LLM_BASE_URL.
+ * Providers: offline (rules and templates; the embedded default), Anthropic (ANTHROPIC_API_KEY)
+ * and OpenAI-compatible local servers (LLM_BASE_URL), each in its own folder.
  */
 import type { Config } from '../config.ts';
 import type { StepApi } from '../engine/types.ts';
@@ -16,6 +16,7 @@ import { prefilter } from './prefilter.ts';
 export function chooseProvider(config: Pick<Config, 'env'>): 'anthropic' | 'openai' | 'offline' {
   if (config.env.LLM_PROVIDER) return config.env.LLM_PROVIDER;
   if (config.env.ANTHROPIC_API_KEY) return 'anthropic';
+  if (config.env.LLM_BASE_URL) return 'openai';
   return 'offline';
 }
 

@@ -16,6 +16,7 @@ import { loadEmailSettings } from '../channels/email/settings.ts';
 import { extractDocument } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
 import { createAnthropicDecisionCore } from '../llm/anthropic/decision-core.ts';
+import { createOpenAICompatibleDecisionCore } from '../llm/openai/decision-core.ts';
 import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
 import type { DocumentExtraction, WorkflowServices } from './ports.ts';
 
@@ -31,12 +32,13 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   const { config, pool, log } = deps;
   const env = config.env;
   const provider = chooseProvider(config);
-  if (provider === 'openai') {
-    log.warn('LLM_PROVIDER=openai is not built yet: deciding with the offline provider');
-  }
+
   // Email settings are validated here, at start-up: a bad value stops Mailroom naming the variable.
   const email = loadEmailSettings(config);
-  const decisions = provider === 'anthropic' ? createAnthropicDecisionCore({ config, log, pool }) : createOfflineDecisionCore();
+  const decisions =
+    provider === 'anthropic' ? createAnthropicDecisionCore({ config, log, pool })
+    : provider === 'openai' ? createOpenAICompatibleDecisionCore({ config, log })
+    : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
   const outbox = createOutbox({

@@ -1,0 +1,65 @@
+/** The OpenAI-compatible provider through the real `openai` SDK against a local chat/completions server. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { loadConfig } from '../../src/config.ts';
+import { defineWorkflow } from '../../src/engine/define.ts';
+import { chooseProvider } from '../../src/llm/decision-core.ts';
+import { createOpenAICompatibleDecisionCore } from '../../src/llm/openai/decision-core.ts';
+import type { DecisionCorePort } from '../../src/workflows/ports.ts';
+import { engineFixture, runRow, type EngineFixture } from '../engine/harness.ts';
+import { startFakeOpenAI, type OpenAIReply } from '../fakes/openai-server.ts';
+
+const good = { route: 'support', route_reason: 'question', category: 'account', priority: 'normal', language: 'de', sentiment: 'neutral', solvable: true, injection_suspected: false, confidence: 0.8, reasoning: 'password reset' };
+let script: (body: any, n: number) => OpenAIReply = () => ({ toolCall: { name: 'triage_decision', arguments: JSON.stringify(good) } });
+let core: DecisionCorePort;
+
+const wf = defineWorkflow({
+  name: 'local-triage',
+  version: 1,
+  input: z.object({}),
+  async run(_input, step) {
+    return core.triage(step, { kind: 'email', text: 'Ich komme nicht in mein Konto.', attachments: [] });
+  },
+});
+
+describe('OpenAI-compatible provider (real SDK, local chat/completions)', () => {
+  let fake: Awaited<ReturnType<typeof startFakeOpenAI>>;
+  let fx: EngineFixture;
+  before(async () => {
+    fake = await startFakeOpenAI((b, n) => script(b, n));
+    const config = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_MODEL_FAST: 'llama3.1' });
+    assert.equal(chooseProvider(config), 'openai');
+    core = createOpenAICompatibleDecisionCore({ config, log: pino({ level: 'silent' }) });
+    fx = await engineFixture([wf]);
+  });
+  after(async () => {
+    await fx.close();
+    await fake.close();
+  });
+
+  test('a triage is one forced function call, recorded with its provider and model', async () => {
+    const { runId } = await fx.engine.startRun(wf, {});
+    assert.equal(await fx.engine.waitForRun(runId), 'completed');
+    const r = await runRow(fx.db, runId);
+    assert.equal(r.output.category, 'account');
+    assert.equal(r.output.provider, 'openai');
+    const sent = fake.requests.at(-1);
+    assert.deepEqual(sent.tool_choice, { type: 'function', function: { name: 'triage_decision' } });
+    assert.match(sent.messages[0].content, /Security rules/);
+    assert.match(sent.messages[1].content, /^<untrusted_item kind="email">/);
+    const d = await fx.db.pool.query(`SELECT provider, model, input_tokens FROM mailroom.decisions WHERE run_id = $1 AND action = 'triage'`, [runId]);
+    assert.deepEqual([d.rows[0].provider, d.rows[0].model], ['openai', 'llama3.1']);
+  });
+
+  test('invalid JSON arguments get one corrective retry', async () => {
+    script = (_b, n) => (n % 2 === 0 ? { toolCall: { name: 'triage_decision', arguments: '{not json' } } : { toolCall: { name: 'triage_decision', arguments: JSON.stringify(good) } });
+    const start = fake.requests.length;
+    const { runId } = await fx.engine.startRun(wf, {});
+    assert.equal(await fx.engine.waitForRun(runId), 'completed');
+    assert.equal(fake.requests.length - start, 2);
+    assert.equal(fake.requests.at(-1).messages.at(-1).role, 'tool');
+    assert.match(fake.requests.at(-1).messages.at(-1).content, /invalid JSON/);
+  });
+});
