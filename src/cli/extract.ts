@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import { errorMessage } from '../errors.ts';
 import { extractDocument, type ExtractionResult } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
+import { chooseProvider } from '../llm/decision-core.ts';
+import { createAnthropicInvoiceVision } from '../llm/anthropic/invoice-vision.ts';
+import { loadConfigOrExit } from './context.ts';
 
 function human(r: ExtractionResult): string {
   const f = r.fields;
@@ -20,11 +23,14 @@ export function registerExtract(program: Command): void {
     .option('--json', 'one JSON object per file, one per line')
     .action(async (files: string[], opts: { json?: boolean }) => {
       const ocr = createOcrPool();
+      // With Claude configured, the vision model reads the pages as a third independent path.
+      const { config, log } = loadConfigOrExit({ quiet: true });
+      const vision = chooseProvider(config) === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : undefined;
       try {
         for (const file of files) {
           let result: ExtractionResult;
           try {
-            result = await extractDocument(fs.readFileSync(file), file, { ocr });
+            result = await extractDocument(fs.readFileSync(file), file, { ocr, ...(vision ? { vision } : {}) });
           } catch (err) {
             result = { file, error: errorMessage(err) } as ExtractionResult;
           }

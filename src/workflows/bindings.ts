@@ -16,6 +16,7 @@ import { loadEmailSettings } from '../channels/email/settings.ts';
 import { extractDocument } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
 import { createAnthropicDecisionCore } from '../llm/anthropic/decision-core.ts';
+import { createAnthropicInvoiceVision } from '../llm/anthropic/invoice-vision.ts';
 import { createOpenAICompatibleDecisionCore } from '../llm/openai/decision-core.ts';
 import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
 import type { DocumentExtraction, WorkflowServices } from './ports.ts';
@@ -41,6 +42,8 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
+  // With Claude configured, the vision model is a third independent path beside text layer and OCR.
+  const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : undefined;
   const outbox = createOutbox({
     pool,
     from: env.MAIL_FROM,
@@ -75,7 +78,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     },
     documents: {
       async extract(bytes, fileName): Promise<DocumentExtraction> {
-        const r = await extractDocument(bytes, fileName, { ocr });
+        const r = await extractDocument(bytes, fileName, { ocr, ...(vision ? { vision } : {}) });
         if (r.error && /not a PDF or an image/.test(r.error)) throw new InputError(`${fileName}: ${r.error}`);
         return {
           file: r.file,

@@ -1,0 +1,48 @@
+/** The vision path: page images to Claude through the real SDK, cross-checked with OCR. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { simpleParser } from 'mailparser';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { extractDocument } from '../../src/documents/extract.ts';
+import { createOcrPool } from '../../src/documents/ocr-pool.ts';
+import { createAnthropicInvoiceVision } from '../../src/llm/anthropic/invoice-vision.ts';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server.ts';
+import { needsShared, sharedData } from '../harness/shared.ts';
+
+const truth = { vendor: 'Pinecrest Consulting LLC', invoice_number: 'F437881', invoice_date: '2026-11-11', due_date: '2026-12-11', po_number: 'PO-23016', currency: 'USD', subtotal: 10913.74, tax: 791.25, total: 11704.99, iban: null };
+
+describe('vision extraction path', { skip: needsShared }, () => {
+  let fake: FakeAnthropic;
+  let total = truth.total;
+  const ocr = createOcrPool({ workers: 1 });
+  before(async () => {
+    fake = await startFakeAnthropic(() => ({ toolUse: { name: 'invoice_fields', input: { ...truth, total } } }));
+  });
+  after(async () => {
+    await ocr.close();
+    await fake.close();
+  });
+  const scan = async () => (await simpleParser(fs.readFileSync(sharedData('samples', '03-invoice-scan.eml')))).attachments[0]!.content;
+  const vision = () => createAnthropicInvoiceVision({ config: loadConfig({ ANTHROPIC_API_KEY: 'sk', ANTHROPIC_BASE_URL: fake.url }), log: pino({ level: 'silent' }) });
+
+  test('a scan is read by OCR and by the vision model; agreeing amounts are confirmed by both', async () => {
+    total = truth.total;
+    const r = await extractDocument(await scan(), 'scan.png', { ocr, vision: vision() });
+    assert.equal(r.paths.vision.status, 'ok');
+    assert.deepEqual(r.detail!.total.sources, ['vision', 'ocr']);
+    assert.equal(r.needs_review, false);
+    const sent = fake.requests.at(-1)!.body;
+    assert.equal(sent.messages[0].content[0].type, 'image');
+    assert.equal(sent.messages[0].content[0].source.media_type, 'image/png');
+    assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'invoice_fields' });
+  });
+
+  test('when the vision model disagrees on the total, the document goes to review with both values', async () => {
+    total = 11794.99;
+    const r = await extractDocument(await scan(), 'scan.png', { ocr, vision: vision() });
+    assert.equal(r.needs_review, true);
+    assert.deepEqual(r.review.find((x) => x.field === 'total')?.values, [{ source: 'vision', value: 11794.99 }, { source: 'ocr', value: 11704.99 }]);
+  });
+});
