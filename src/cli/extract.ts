@@ -5,6 +5,7 @@ import { extractDocument, type ExtractionResult } from '../documents/extract.ts'
 import { createOcrPool } from '../documents/ocr-pool.ts';
 import { chooseProvider } from '../llm/decision-core.ts';
 import { createAnthropicInvoiceVision } from '../llm/anthropic/invoice-vision.ts';
+import { createOpenAICompatibleInvoiceVision } from '../llm/openai/invoice-vision.ts';
 import { loadConfigOrExit } from './context.ts';
 
 function human(r: ExtractionResult): string {
@@ -25,7 +26,8 @@ export function registerExtract(program: Command): void {
       const ocr = createOcrPool();
       // With Claude configured, the vision model reads the pages as a third independent path.
       const { config, log } = loadConfigOrExit({ quiet: true });
-      const vision = chooseProvider(config) === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : undefined;
+      const provider = chooseProvider(config);
+      const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : provider === 'openai' ? createOpenAICompatibleInvoiceVision({ config, log }) : undefined;
       try {
         for (const file of files) {
           let result: ExtractionResult;

@@ -17,6 +17,7 @@ import { extractDocument } from '../documents/extract.ts';
 import { createOcrPool } from '../documents/ocr-pool.ts';
 import { createAnthropicDecisionCore } from '../llm/anthropic/decision-core.ts';
 import { createAnthropicInvoiceVision } from '../llm/anthropic/invoice-vision.ts';
+import { createOpenAICompatibleInvoiceVision } from '../llm/openai/invoice-vision.ts';
 import { createOpenAICompatibleDecisionCore } from '../llm/openai/decision-core.ts';
 import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
 import type { DocumentExtraction, WorkflowServices } from './ports.ts';
@@ -43,7 +44,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   log.info({ provider: decisions.provider }, 'decision provider');
   const ocr = createOcrPool();
   // With Claude configured, the vision model is a third independent path beside text layer and OCR.
-  const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : undefined;
+  const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : provider === 'openai' ? createOpenAICompatibleInvoiceVision({ config, log }) : undefined;
   const outbox = createOutbox({
     pool,
     from: env.MAIL_FROM,

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { defineWorkflow } from '../../src/engine/define.ts';
 import { chooseProvider } from '../../src/llm/decision-core.ts';
 import { createOpenAICompatibleDecisionCore } from '../../src/llm/openai/decision-core.ts';
+import { createOpenAICompatibleInvoiceVision } from '../../src/llm/openai/invoice-vision.ts';
 import type { DecisionCorePort } from '../../src/workflows/ports.ts';
 import { engineFixture, runRow, type EngineFixture } from '../engine/harness.ts';
 import { startFakeOpenAI, type OpenAIReply } from '../fakes/openai-server.ts';
@@ -61,5 +62,17 @@ describe('OpenAI-compatible provider (real SDK, local chat/completions)', () => 
     assert.equal(fake.requests.length - start, 2);
     assert.equal(fake.requests.at(-1).messages.at(-1).role, 'tool');
     assert.match(fake.requests.at(-1).messages.at(-1).content, /invalid JSON/);
+  });
+
+  test('the vision path sends page images as data URLs and validates the invoice_fields call', async () => {
+    script = () => ({ toolCall: { name: 'invoice_fields', arguments: JSON.stringify({ vendor: 'ACME', invoice_number: 'A-1', invoice_date: '2026-11-01', due_date: null, po_number: null, currency: 'EUR', subtotal: 100, tax: 20, total: 120, iban: 'DE89 3704 0044 0532 0130 00' }) } });
+    const vision = createOpenAICompatibleInvoiceVision({ config: loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url }), log: pino({ level: 'silent' }) });
+    const fields = await vision.fromImages([Buffer.from('png bytes')]);
+    assert.equal(fields.total, 120);
+    assert.equal(fields.iban, 'DE89370400440532013000');
+    const sent = fake.requests.at(-1);
+    assert.match(sent.messages[1].content[0].image_url.url, /^data:image\/png;base64,/);
+    script = () => ({ text: 'I think it is about 120 euros' });
+    await assert.rejects(vision.fromImages([Buffer.from('png')]), /no invoice_fields call/);
   });
 });

@@ -63,7 +63,11 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
   const house = prompts.get('house') ?? { body: '' };
   const prices = priceTable(process.env.LLM_PRICES);
   const models = { fast: env.LLM_MODEL_FAST ?? 'claude-haiku-4-5', strong: env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5' };
+  // Requests per minute, and input tokens per minute (a job's weight is its estimated size), so
+  // a burst of mail queues here instead of running into the API's limits.
   const limiter = new Bottleneck({ maxConcurrent: 4, reservoir: env.LLM_REQUESTS_PER_MIN, reservoirRefreshAmount: env.LLM_REQUESTS_PER_MIN, reservoirRefreshInterval: 60_000 });
+  const tokenLimiter = new Bottleneck({ reservoir: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshAmount: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshInterval: 60_000 });
+  const estimateTokens = (value: unknown) => Math.min(env.LLM_INPUT_TOKENS_PER_MIN, Math.ceil(JSON.stringify(value).length / 4));
   const prompt = (task: string): PromptFile => {
     const p = prompts.get(task);
     if (!p) throw new Error(`prompts/${task}.md is missing`);
@@ -78,7 +82,8 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
 
   const call = async (p: PromptFile, messages: Anthropic.MessageParam[], tools?: Anthropic.Tool[]): Promise<CallResult> => {
     const started = Date.now();
-    const res = await limiter.schedule(() =>
+    const weight = estimateTokens([p.body, house.body, messages, tools ?? []]);
+    const res = await tokenLimiter.schedule({ weight }, () => limiter.schedule(() =>
       client.messages.create({
         model: models[p.tier],
         max_tokens: p.max_tokens,
@@ -91,7 +96,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
         ...(tools ? { tools, tool_choice: { type: 'tool' as const, name: tools[0]!.name } } : {}),
         messages,
       }),
-    );
+    ));
     const u = res.usage;
     return {
       content: res.content,

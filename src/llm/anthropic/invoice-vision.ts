@@ -26,6 +26,11 @@ export const visionFieldsSchema = z.object({
   iban: z.string().nullable(),
 });
 
+/** The model's answer as the documents module's field set (the model does not read line items). */
+export function toInvoiceFields(f: z.infer<typeof visionFieldsSchema>): InvoiceFields {
+  return { ...f, iban: f.iban?.replace(/\s+/g, '').toUpperCase() ?? null, vendor_address: null, tax_rate: null, payment_terms: null, line_items: [] };
+}
+
 export function createAnthropicInvoiceVision(options: { config: Config; log: Logger; client?: Anthropic }): ModelExtractor {
   const env = options.config.env;
   const client = options.client ?? new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
@@ -52,9 +57,7 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
       const use = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === 'invoice_fields');
       const parsed = visionFieldsSchema.safeParse(use?.input);
       if (!parsed.success) throw new Error(`vision answer rejected: ${use ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'no invoice_fields call'}`);
-      const f = parsed.data;
-      const fields: InvoiceFields = { ...f, iban: f.iban?.replace(/\s+/g, '').toUpperCase() ?? null, vendor_address: null, tax_rate: null, payment_terms: null, line_items: [] };
-      return fields;
+      return toInvoiceFields(parsed.data);
     },
   };
 }
