@@ -20,6 +20,7 @@ import { createAnthropicInvoiceVision } from '../llm/anthropic/invoice-vision.ts
 import { createOpenAICompatibleInvoiceVision } from '../llm/openai/invoice-vision.ts';
 import { createOpenAICompatibleDecisionCore } from '../llm/openai/decision-core.ts';
 import { chooseProvider, createOfflineDecisionCore } from '../llm/decision-core.ts';
+import { loadPrompts } from '../llm/prompts.ts';
 import type { DocumentExtraction, WorkflowServices } from './ports.ts';
 
 type BoundPorts = Pick<WorkflowServices, 'decisions' | 'documents' | 'mailer' | 'parser' | 'notifier' | 'progress'>;
@@ -35,8 +36,9 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
   const env = config.env;
   const provider = chooseProvider(config);
 
-  // Email settings are validated here, at start-up: a bad value stops Mailroom naming the variable.
+  // Email settings and prompt files are validated here, at start-up: a bad value stops Mailroom naming it.
   const email = loadEmailSettings(config);
+  loadPrompts();
   const decisions =
     provider === 'anthropic' ? createAnthropicDecisionCore({ config, log, pool })
     : provider === 'openai' ? createOpenAICompatibleDecisionCore({ config, log })

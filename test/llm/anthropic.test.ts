@@ -167,4 +167,22 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     const row = rows.find((x) => x.workflow === 'llm-triage');
     assert.ok(row.calls > 0 && row.cost_usd > 0 && row.cache_write_tokens + row.input_tokens > 0);
   });
+
+  test('the client-side limiter holds back a call that would exceed the input tokens per minute', async () => {
+    script = () => ({ toolUse: { name: 'triage_decision', input: good } });
+    const patient = core;
+    // 1,000 tokens a (shortened, 1.5 s) window: each triage request is estimated above that, so one per window.
+    core = createAnthropicDecisionCore({ config: loadConfig({ ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_INPUT_TOKENS_PER_MIN: '1000' }), log: pino({ level: 'silent' }), limiterWindowMs: 1500 });
+    try {
+      const start = fake.requests.length;
+      const t0 = Date.now();
+      const [a, b] = await Promise.all([run(), run()]);
+      assert.equal(a.state, 'completed');
+      assert.equal(b.state, 'completed');
+      assert.equal(fake.requests.length - start, 2);
+      assert.ok(Date.now() - t0 >= 1200, 'the second call waited for the next window');
+    } finally {
+      core = patient;
+    }
+  });
 });

@@ -54,7 +54,7 @@ export function describeItem(input: TriageInput): string {
   return [...head.filter(Boolean), attachments ? `Attachments:\n${attachments}` : 'Attachments: none', '', input.text.slice(0, 12_000)].join('\n');
 }
 
-export function createAnthropicDecisionCore(options: { config: Config; log: Logger; client?: Anthropic; pool?: Queryable }): DecisionCorePort {
+export function createAnthropicDecisionCore(options: { config: Config; log: Logger; client?: Anthropic; pool?: Queryable; limiterWindowMs?: number }): DecisionCorePort {
   const env = options.config.env;
   const client =
     options.client ??
@@ -65,8 +65,9 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
   const models = { fast: env.LLM_MODEL_FAST ?? 'claude-haiku-4-5', strong: env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5' };
   // Requests per minute, and input tokens per minute (a job's weight is its estimated size), so
   // a burst of mail queues here instead of running into the API's limits.
-  const limiter = new Bottleneck({ maxConcurrent: 4, reservoir: env.LLM_REQUESTS_PER_MIN, reservoirRefreshAmount: env.LLM_REQUESTS_PER_MIN, reservoirRefreshInterval: 60_000 });
-  const tokenLimiter = new Bottleneck({ reservoir: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshAmount: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshInterval: 60_000 });
+  const windowMs = options.limiterWindowMs ?? 60_000;
+  const limiter = new Bottleneck({ maxConcurrent: 4, reservoir: env.LLM_REQUESTS_PER_MIN, reservoirRefreshAmount: env.LLM_REQUESTS_PER_MIN, reservoirRefreshInterval: windowMs });
+  const tokenLimiter = new Bottleneck({ reservoir: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshAmount: env.LLM_INPUT_TOKENS_PER_MIN, reservoirRefreshInterval: windowMs });
   const estimateTokens = (value: unknown) => Math.min(env.LLM_INPUT_TOKENS_PER_MIN, Math.ceil(JSON.stringify(value).length / 4));
   const prompt = (task: string): PromptFile => {
     const p = prompts.get(task);
