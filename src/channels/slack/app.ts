@@ -24,7 +24,7 @@ import type { Logger } from '../../logger.ts';
 import { approvalBlocks, decidedBlocks, editModal, escape } from './approval-blocks.ts';
 import { registerIntakeEvents } from './intake-events.ts';
 
-const { App, HTTPReceiver, LogLevel } = bolt;
+const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
 
 export interface SlackApp {
   /** For HTTP mode: mount at POST /slack/events. Undefined in Socket Mode. */
@@ -36,6 +36,22 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
+/** Bolt's and the socket client's logs go through pino (structured, at our level), not the console. */
+function boltLogger(log: Logger) {
+  const child = log.child({ component: 'slack' });
+  let level = LogLevel.ERROR;
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+  return {
+    debug: (...args: unknown[]) => child.debug(text(args)),
+    info: (...args: unknown[]) => child.debug(text(args)),
+    warn: (...args: unknown[]) => child.warn(text(args)),
+    error: (...args: unknown[]) => child.warn(text(args)),
+    setLevel: (l: bolt.LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
 const buttonValue = z.object({ id: z.string().regex(/^ap_[0-9a-f]+$/), h: z.string().regex(/^[0-9a-f]{64}$/) });
 
 export function createSlackApp(options: { config: Config; pool: pg.Pool; engine: Engine; intakeWith: (o: { workflow: string }) => Intake; log: Logger }): SlackApp {
@@ -43,12 +59,15 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
   const env = config.env;
   const socketMode = Boolean(env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET);
   const clientOptions = { ...(env.SLACK_API_URL ? { slackApiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/` } : {}), retryConfig: { retries: 3, factor: 2, minTimeout: 200, maxTimeout: 5000 } };
-  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, endpoints: '/slack/events', logLevel: LogLevel.ERROR });
+  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET!, endpoints: '/slack/events', logger: boltLogger(log) });
+  // Socket Mode's own Web API client (apps.connections.open) must honour SLACK_API_URL too.
+  const logger = boltLogger(log);
+  const socketReceiver = socketMode ? new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN!, logger, installerOptions: { clientOptions } }) : undefined;
   const app = new App({
     token: env.SLACK_BOT_TOKEN,
-    ...(socketMode ? { socketMode: true, appToken: env.SLACK_APP_TOKEN } : { receiver }),
+    receiver: receiver ?? socketReceiver,
     clientOptions,
-    logLevel: LogLevel.ERROR,
+    logger,
   });
   const emit = (tx: pg.PoolClient, name: string, key: string, payload: unknown, source: string) => engine.sendEventInTransaction(tx, name, key, payload, source);
 
