@@ -33,7 +33,7 @@ const wf = defineWorkflow({
 describe('Slack Socket Mode', () => {
   let fx: EngineFixture;
   let server: http.Server;
-  let sockets: WebSocket[] = [];
+  const sockets: WebSocket[] = [];
   const acks: string[] = [];
   const posts: any[] = [];
   before(async () => {
