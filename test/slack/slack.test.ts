@@ -24,7 +24,7 @@ let slack: SlackApp;
 const reply = defineWorkflow({
   name: 'slack-reply',
   version: 1,
-  input: z.object({ title: z.string(), requestedBy: z.string().optional(), required: z.number().default(1) }),
+  input: z.object({ title: z.string(), requestedBy: z.string().optional(), required: z.number().default(1), remindAfterMs: z.number().optional() }),
   async run(input, step, ctx) {
     const { pool } = ctx.services as TestServices;
     const d = await askForApproval(step, { pool, notifier: slack.notifier }, {
@@ -43,6 +43,8 @@ const reply = defineWorkflow({
       approvers: ['U_ALICE', 'U_BOB', 'slack-group:S_FINANCE'],
       requiredApprovals: input.required,
       requestedBy: input.requestedBy ?? null,
+      escalation: ['U_CFO'],
+      ...(input.remindAfterMs ? { remindAfterMs: input.remindAfterMs } : {}),
     });
     return { outcome: d.outcome, by: d.approvers, draft: d.edits?.draft ?? null };
   },
@@ -251,5 +253,20 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     await click('approval_approve', 'U_GRP', value);
     assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
     assert.deepEqual((await runRow(fx.db, runId)).output.by, ['U_GRP']);
+  });
+
+  test('an undecided request is reminded in its thread, mentioning the approvers and the escalation group', async () => {
+    const { runId } = await fx.engine.startRun(reply, { title: 'T10', remindAfterMs: 300 });
+    const call = await posted('T10');
+    assert.ok(call);
+    let reminder;
+    for (let i = 0; i < 200 && !reminder; i++) {
+      reminder = api.calls.find((c) => c.method === 'chat.postMessage' && /^Reminder/.test(String(c.body.text)));
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(reminder, 'a reminder was posted');
+    assert.ok(reminder!.body.thread_ts, 'in the request thread');
+    assert.match(String(reminder!.body.text), /<@U_ALICE>.*<@U_CFO>/);
+    await fx.engine.cancelRun(runId);
   });
 });
