@@ -50,6 +50,18 @@ const reply = defineWorkflow({
   },
 });
 
+/** Fails on its first execution, succeeds when retried: for `/mailroom retry`. */
+let flakyCalls = 0;
+const flaky = defineWorkflow({
+  name: 'slack-flaky',
+  version: 1,
+  input: z.object({}),
+  async run() {
+    if (flakyCalls++ === 0) throw new Error('first attempt fails');
+    return 'ok';
+  },
+});
+
 const slackSink = defineWorkflow({
   name: 'slack-sink',
   version: 1,
@@ -66,7 +78,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
   let base: string;
   before(async () => {
     api = await startFakeSlackApi();
-    fx = await engineFixture([reply, slackSink]);
+    fx = await engineFixture([reply, slackSink, flaky]);
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS', SLACK_INTAKE_CHANNELS: 'C_INTAKE' });
     const log = pino({ level: 'silent' });
     slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: (o) => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => 'slack-sink', inputFor: () => ({ workflow: o.workflow }) }), log });
@@ -162,7 +174,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     assert.equal((await post(body, slackHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 6 * 60))).status, 401);
   });
 
-  test('/mailroom is acknowledged within the window and answers pending and status', async () => {
+  test('/mailroom is acknowledged within the window and answers help, pending, status, run (known workflows only) and retry', async () => {
     const { runId } = await fx.engine.startRun(reply, { title: 'T7' });
     await posted('T7');
     const hook = await new Promise<{ url: string; texts: string[]; close(): void }>((resolve) => {
@@ -190,6 +202,24 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
       for (let i = 0; i < 100 && hook.texts.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       assert.match(hook.texts[0]!, /T7/);
       assert.match(hook.texts[1]!, /is \*waiting\*/);
+
+      // help, run, an unknown workflow, and retry of a failed run.
+      const failed = await fx.engine.startRun(flaky, {});
+      assert.equal(await fx.engine.waitForRun(failed.runId, { states: ['completed', 'failed'] }), 'failed');
+      for (const text of ['', 'run support How do I export my data?', 'run payroll pay everyone', `retry ${failed.runId}`]) {
+        const before = hook.texts.length;
+        const body = new URLSearchParams({ command: '/mailroom', text, user_id: 'U_ALICE', channel_id: 'C1', response_url: hook.url, trigger_id: `t-${text.length}` }).toString();
+        assert.equal((await post(body)).status, 200);
+        for (let i = 0; i < 200 && hook.texts.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.match(hook.texts[2]!, /Usage: .*\/mailroom run/);
+      const started = /Started run `([0-9a-f-]+)`/.exec(hook.texts[3]!)?.[1];
+      assert.ok(started, hook.texts[3]);
+      assert.equal(await fx.engine.waitForRun(started), 'completed');
+      assert.deepEqual((await runRow(fx.db, started)).output, { itemId: (await runRow(fx.db, started)).output.itemId, workflow: 'support' });
+      assert.match(hook.texts[4]!, /No workflow `payroll`/);
+      assert.match(hook.texts[5]!, /queued again/);
+      assert.equal(await fx.engine.waitForRun(failed.runId, { states: ['completed'] }), 'completed', 'the failed run ran again');
     } finally {
       hook.close();
       await fx.engine.cancelRun(runId);
@@ -221,7 +251,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     assert.equal((await event({ type: 'message', channel: 'C_INTAKE', user: 'U_CUST', text: 'Our API returns 500 for everyone', ts: '11.1', channel_type: 'channel' }, 'Ev1')).status, 200);
     let runs: any[] = [];
     for (let i = 0; i < 100 && runs.length < 1; i++) {
-      runs = await sinkRuns();
+      runs = (await sinkRuns()).filter((r) => r.source.user === 'U_CUST');
       await new Promise((r) => setTimeout(r, 25));
     }
     assert.equal(runs.length, 1);

@@ -129,6 +129,8 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     if (message) await client.chat.postMessage({ channel: body.user.id, text: message });
   });
 
+  /** Workflows a person may start from text; anything else is refused before intake. */
+  const SLASH_WORKFLOWS = ['support', 'invoice'];
   app.command('/mailroom', async ({ ack, command, respond }) => {
     const [sub = 'help', ...rest] = command.text.trim().split(/\s+/);
     // Answer inside Slack's 3-second window; slower work replies through response_url.
@@ -144,6 +146,8 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
       } else if (sub === 'retry' && rest[0]) {
         await engine.retryRun(rest[0]);
         await respond({ response_type: 'ephemeral', text: `Run \`${escape(rest[0])}\` queued again.` });
+      } else if (sub === 'run' && rest.length >= 2 && !SLASH_WORKFLOWS.includes(rest[0]!)) {
+        await respond({ response_type: 'ephemeral', text: `No workflow \`${escape(rest[0]!)}\`: choose ${SLASH_WORKFLOWS.join(' or ')}.` });
       } else if (sub === 'run' && rest.length >= 2) {
         const [workflow, ...words] = rest;
         const accepted = await options.intakeWith({ workflow: workflow! }).accept({
