@@ -15,6 +15,7 @@ import { NonRetriableError } from '../../errors.ts';
 import { detectInjection, routeInvoice } from '../../policy/decide.ts';
 import { reportProgress, type DocumentExtraction, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { findAnomalies } from './anomalies.ts';
+import { invoiceFromBody } from './body-invoice.ts';
 
 export interface InvoiceOutput {
   outcome: 'booked' | 'rejected' | 'expired' | 'not_an_invoice' | 'no_document';
@@ -45,13 +46,14 @@ export const invoiceWorkflow = defineWorkflow({
     const s = ctx.services as WorkflowServices;
     const { pool, policy } = s;
     const empty = { fields: null, needs_review: false, anomalies: [], ledgerId: null, paymentId: null, approvers: [] };
-    if (!input.documents.length) {
-      await step.decide({ action: 'invoice.no_document', reasoning: 'the message has no PDF or image attachment to extract' });
+    if (!input.documents.length && !invoiceFromBody(input.email?.text ?? '')) {
+      await step.decide({ action: 'invoice.no_document', reasoning: 'the message has no PDF or image attachment, and its text does not read as an invoice' });
       return { ...empty, outcome: 'no_document', reason: 'no PDF or image attachment' };
     }
 
-    // Extract every document; the first that reads as an invoice is the one we process.
-    const extractions = await step.run('extract', async () => {
+    // Extract every document; the first that reads as an invoice is the one we process. Without
+    // a document, the message body is read (and always reviewed by a person).
+    const extractions = input.documents.length === 0 ? [invoiceFromBody(input.email!.text)!] : await step.run('extract', async () => {
       const out: DocumentExtraction[] = [];
       for (const d of input.documents) {
         const blob = await getBlob(pool, d.sha256);
@@ -71,7 +73,7 @@ export const invoiceWorkflow = defineWorkflow({
     await step.decide({
       action: 'invoice.extract',
       parameters: { fields, source: doc.source, needs_review: doc.needs_review },
-      reasoning: doc.needs_review ? `fields need review: ${doc.review.map((r) => r.field).join(', ') || 'checks failed'}` : 'independent extraction paths agree',
+      reasoning: doc.needs_review ? `fields need review: ${doc.review.map((r) => (r.note ? `${r.field} (${r.note})` : r.field)).join(', ') || 'checks failed'}` : 'independent extraction paths agree',
     });
 
     // The vendor is known by the invoice's name, or by the sender's domain (the original sender for forwards).
