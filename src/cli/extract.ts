@@ -10,9 +10,11 @@ import { loadConfigOrExit } from './context.ts';
 
 function human(r: ExtractionResult): string {
   const f = r.fields;
-  const lines = [`${r.file}: ${r.pages} page(s), read from ${r.source}${r.needs_review ? '  NEEDS REVIEW' : ''}${r.not_an_invoice ? `  not an invoice: ${r.not_an_invoice}` : ''}`];
+  const einvoice = r.paths.einvoice?.status === 'ok' ? ` and its e-invoice XML, ${r.paths.einvoice.reason}` : '';
+  const lines = [`${r.file}: ${r.pages} page(s), read from ${r.source}${einvoice}${r.needs_review ? '  NEEDS REVIEW' : ''}${r.not_an_invoice ? `  not an invoice: ${r.not_an_invoice}` : ''}`];
   for (const [k, v] of Object.entries(f)) if (v !== null) lines.push(`  ${k.padEnd(15)} ${v}${r.detail ? `   [${r.detail[k as keyof typeof r.detail].sources.join('+') || '-'}]` : ''}`);
   for (const c of r.checks) lines.push(`  check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  for (const w of r.warnings ?? []) lines.push(`  note: ${w}`);
   for (const x of r.review) lines.push(`  review ${x.field}: ${x.values.map((v) => `${v.source}=${JSON.stringify(v.value)}`).join(' vs ')}${x.note ? ` (${x.note})` : ''}`);
   return lines.join('\n');
 }
@@ -20,7 +22,7 @@ function human(r: ExtractionResult): string {
 export function registerExtract(program: Command): void {
   program
     .command('extract <file...>')
-    .description('extract invoice fields from PDFs and images along independent paths (text layer, OCR) and cross-check them')
+    .description('extract invoice fields from PDFs and images along independent paths (embedded e-invoice XML, text layer, OCR, vision model) and cross-check them')
     .option('--json', 'one JSON object per file, one per line')
     .action(async (files: string[], opts: { json?: boolean }) => {
       const ocr = createOcrPool();

@@ -21,3 +21,13 @@ export function isValidIban(raw: string): boolean {
   }
   return remainder === 1;
 }
+
+/**
+ * An IBAN read from running text: the pattern may swallow what follows ("… 3757 00 BIC COBADEFF"),
+ * so a candidate longer than its country's length is cut back to it.
+ */
+export function ibanFromText(raw: string): string {
+  const iban = normaliseIban(raw);
+  const expected = LENGTHS[iban.slice(0, 2)];
+  return expected && iban.length > expected ? iban.slice(0, expected) : iban;
+}

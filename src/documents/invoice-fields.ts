@@ -5,7 +5,8 @@
  */
 import { AMOUNT, detectCurrency, parseAmount } from './numbers.ts';
 import { parseDate, type DateOrder } from './dates.ts';
-import { isValidIban, normaliseIban } from './iban.ts';
+import { ibanFromText, isValidIban } from './iban.ts';
+import { reconcileTotal } from './total-votes.ts';
 
 export interface InvoiceFields {
   vendor: string | null;
@@ -36,7 +37,7 @@ const INVOICE_NO = new RegExp(
   'i',
 );
 const PO_NO = new RegExp(`${label(['p\\.?\\s?o\\.?', 'purchase order', 'n° de commande', 'bestellnummer', 'bestellung', 'order', 'pedido', 'ordine', 'bestelling'])}${SEP}${IDENT}`, 'i');
-const INVOICE_DATE = new RegExp(`${label(['invoice date', 'date of invoice', 'date de facture', 'rechnungsdatum', 'fecha de factura', 'data fattura', 'factuurdatum', 'issue date', 'date', 'datum', 'fecha', 'data'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
+const INVOICE_DATE = new RegExp(`(?<![A-Za-zÀ-ÿ])${label(['invoice date', 'date of invoice', 'date de facture', 'rechnungsdatum', 'fecha de factura', 'data fattura', 'factuurdatum', 'issue date', 'date', 'datum', 'fecha', 'data'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
 const DUE_DATE = new RegExp(`${label(['payment due', 'due date', 'due', "date d'échéance", 'échéance', 'fällig am', 'fälligkeitsdatum', 'fällig', 'zahlbar bis', 'fecha de vencimiento', 'vencimiento', 'scadenza', 'vervaldatum'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
 const SUBTOTAL = new RegExp(`${label(['subtotal', 'sub-total', 'sub total', 'total ht', 'total net', 'net total', 'net amount', 'nettobetrag', 'netto', 'zwischensumme', 'montant ht', 'base imponible', 'imponibile', 'amount_untaxed'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
 const TAX = new RegExp(`${label(['sales tax', 'vat', 'tva', 'mwst\\.?', 'ust\\.?', 'umsatzsteuer', 'iva', 'gst', 'tax', 'btw'])}\\s*(\\d{1,2}(?:[.,]\\d{1,3})?\\s*%)?\\s*[:.]?\\s*(${AMOUNT})`, 'i');
@@ -125,7 +126,9 @@ export function extractInvoiceFields(text: string): { fields: InvoiceFields; con
     }
   }
   if (!invoiceDate) {
-    const anyDate = lines.map((l) => parseDate(l, order)).find(Boolean);
+    // Unlabelled: the first plausible date (OCR turns other numbers into dates decades away).
+    const plausible = (d: { value: string } | null) => d !== null && Math.abs(Date.parse(d.value) - Date.now()) < 30 * 365 * 86_400_000 && Date.parse(d.value) < Date.now() + 366 * 86_400_000;
+    const anyDate = lines.map((l) => parseDate(l, order)).find(plausible);
     if (anyDate) {
       invoiceDate = anyDate;
       conf.invoice_date = 0.5;
@@ -148,11 +151,13 @@ export function extractInvoiceFields(text: string): { fields: InvoiceFields; con
     [plain.length ? plain[plain.length - 1]! : null, 0.75],
   ];
   const pick = candidates.find(([v]) => v !== null && v > 0) ?? candidates.find(([v]) => v !== null);
-  const total = pick?.[0] ?? null;
-  if (pick && total !== null) conf.total = pick[1];
+  const labelled = pick?.[0] ?? null;
+  // Several statements of the total that agree (paid − change, subtotal + tax, repeated labels) outvote one garbled label.
+  const { total } = reconcileTotal(lines, labelled);
+  if (pick && total !== null) conf.total = total === labelled ? pick[1] : 0.7;
 
   const ibanRaw = IBAN.exec(body)?.[1];
-  const iban = ibanRaw ? normaliseIban(ibanRaw) : null;
+  const iban = ibanRaw ? ibanFromText(ibanRaw) : null;
   if (iban) conf.iban = isValidIban(iban) ? 0.95 : 0.3;
 
   const line_items = lines

@@ -63,3 +63,35 @@ test('an invalid IBAN sends the document to review', () => {
   const f = extractInvoiceFields('ACME Ltd\nInvoice No: A-1\nSubtotal: 100.00\nTax: 0.00\nTotal: 100.00\nIBAN DE89370400440532013001').fields;
   assert.equal(crossCheck({ text: f }).needs_review, true);
 });
+
+test('an IBAN followed by more text on its line is cut back to its country length', () => {
+  const { fields } = extractInvoiceFields('Invoice INV-1\nTotal 10.00 EUR\nIBAN DE88 2008 0000 0970 3757 00 BIC COBADEFFXXX');
+  assert.equal(fields.iban, 'DE88200800000970375700');
+});
+
+test('a receipt whose labelled total OCR garbled is outvoted by paid minus change and the rounded total', () => {
+  const receipt = [
+    'MEGAH RETAIL SDN BHD',
+    'Sub Total : RM 4.69',
+    'Rounding Adj : RM 0.01',
+    'Total Sales Inclusive GST : RM 4.70',
+    'Cash : RM 5.00',
+    'Change : RM 0.30',
+    'Total: 4.43 0.26',
+  ].join('\n');
+  assert.equal(extractInvoiceFields(receipt).fields.total, 4.7);
+  const garbled = ['Total Amount: RM7.72', 'Rounding: -RM0.02', 'Nett Total: RM7.70', 'CASH RM7.70', 'Change RM0.00 :'].join('\n');
+  assert.equal(extractInvoiceFields(garbled).fields.total, 7.7, 'the amount after rounding, confirmed by the payment');
+  const spaced = ['Total Sales Incl GST @ 6% RM 8 60', 'Cash 8.60', 'Tendered 9.00', 'Change 0.40'].join('\n');
+  assert.equal(extractInvoiceFields(spaced).fields.total, 8.6, 'OCR’s space for a decimal point, and the tendered amount before the change');
+});
+
+test('a clean invoice keeps its labelled total: one stray statement cannot overrule it', () => {
+  const invoice = ['ACME Ltd', 'Invoice INV-77', 'Subtotal 100.00', 'VAT 20.00', 'Total due 120.00', 'Payment received 50.00', 'Change 0.00'].join('\n');
+  assert.equal(extractInvoiceFields(invoice).fields.total, 120);
+});
+
+test('a city before the date is not mistaken for a label, and a delivery date is not the invoice date', () => {
+  const { fields } = extractInvoiceFields('Medienpilot GmbH\nRechnung\nReichenschwand 04.07.2023\nRechnungs-Nr 02581\nLieferdatum, 30.06.2023\nGesamtbetrag 119,00 €');
+  assert.equal(fields.invoice_date, '2023-07-04');
+});
