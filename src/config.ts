@@ -36,6 +36,8 @@ export const envSchema = z.object({
   LLM_INPUT_TOKENS_PER_MIN: int(1000).default(200_000),
   LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(20),
   LLM_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
+  /** Let the model also read a PDF's text layer, as a path compared with the deterministic extractor. */
+  EXTRACT_TEXT_MODEL: bool.default(false),
 
   IMAP_HOST: optionalString,
   IMAP_PORT: int(1, 65535).optional(),

@@ -34,7 +34,7 @@ export function registerExtract(program: Command): void {
         for (const file of files) {
           let result: ExtractionResult;
           try {
-            result = await extractDocument(fs.readFileSync(file), file, { ocr, ...(vision ? { vision } : {}) });
+            result = await extractDocument(fs.readFileSync(file), file, { ocr, ...(vision ? { vision, textModel: config.env.EXTRACT_TEXT_MODEL } : {}) });
           } catch (err) {
             result = { file, error: errorMessage(err) } as ExtractionResult;
           }

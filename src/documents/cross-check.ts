@@ -7,7 +7,7 @@
 import type { InvoiceFields } from './invoice-fields.ts';
 import { isValidIban } from './iban.ts';
 
-export type PathName = 'einvoice' | 'text' | 'ocr' | 'vision';
+export type PathName = 'einvoice' | 'text' | 'ocr' | 'vision' | 'text_model';
 export const KEY_FIELDS = ['vendor', 'invoice_number', 'invoice_date', 'due_date', 'po_number', 'currency', 'subtotal', 'tax', 'total', 'iban'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
 const AMOUNTS: KeyField[] = ['subtotal', 'tax', 'total'];
@@ -35,7 +35,7 @@ const close = (a: number, b: number) => Math.abs(a - b) < 0.011;
 const same = (field: KeyField, a: unknown, b: unknown) =>
   AMOUNTS.includes(field) ? typeof a === 'number' && typeof b === 'number' && close(a, b) : String(a).replace(/\s+/g, '').toLowerCase() === String(b).replace(/\s+/g, '').toLowerCase();
 
-export function crossCheck(paths: Partial<Record<PathName, InvoiceFields>>, preference: PathName[] = ['einvoice', 'text', 'vision', 'ocr']): CrossCheckResult {
+export function crossCheck(paths: Partial<Record<PathName, InvoiceFields>>, preference: PathName[] = ['einvoice', 'text', 'vision', 'text_model', 'ocr']): CrossCheckResult {
   const available = preference.filter((p) => paths[p]);
   const fields = {} as Record<KeyField, FieldVerdict>;
   const review: CrossCheckResult['review'] = [];

@@ -22,10 +22,30 @@ export interface ExtractLimits {
 
 export const DEFAULT_EXTRACT_LIMITS: ExtractLimits = { maxPages: 50, maxOcrPages: 3, timeMs: 120_000 };
 
-/** A model path (vision or text) through the decision core; absent with the offline provider. */
+/** What one model call cost: recorded on the run beside the decision it informed. */
+export interface ModelCall {
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  latencyMs: number;
+}
+
+export interface ModelReading {
+  fields: InvoiceFields;
+  call: ModelCall;
+}
+
+/** The model paths through the decision core (vision and text); absent with the offline provider. */
 export interface ModelExtractor {
   name: string;
-  fromImages(images: Buffer[]): Promise<InvoiceFields>;
+  fromImages(images: Buffer[]): Promise<ModelReading>;
+  /** The PDF itself, where the provider reads documents; null when this one is too large for it. */
+  fromPdf?(pdf: Buffer, pages: number): Promise<ModelReading | null>;
+  fromText(text: string): Promise<ModelReading>;
 }
 
 export interface ExtractionResult {
@@ -34,7 +54,7 @@ export interface ExtractionResult {
   source: 'text' | 'ocr' | 'mixed' | 'none';
   fields: Record<(typeof KEY_FIELDS)[number], unknown>;
   detail: CrossCheckResult['fields'] | null;
-  paths: Record<'einvoice' | 'text' | 'ocr' | 'vision', { status: 'ok' | 'unavailable' | 'failed' | 'skipped'; reason?: string; confidence?: number }>;
+  paths: Record<'einvoice' | 'text' | 'ocr' | 'vision' | 'text_model', { status: 'ok' | 'unavailable' | 'failed' | 'skipped'; reason?: string; confidence?: number }>;
   checks: Check[];
   review: CrossCheckResult['review'];
   needs_review: boolean;
@@ -43,6 +63,8 @@ export interface ExtractionResult {
   timings_ms: Record<string, number>;
   /** What the reader left out or worked around (pages beyond the limit, a retried OCR). */
   warnings: string[];
+  /** Every model call made for this document, with tokens and cost. */
+  model_calls: Array<ModelCall & { path: 'vision' | 'text_model' }>;
   error?: string;
 }
 
@@ -57,6 +79,8 @@ export async function extractDocument(
   deps: {
     ocr: OcrPool;
     vision?: ModelExtractor;
+    /** Also let the model read the text layer, for comparison with the deterministic extractor. */
+    textModel?: boolean;
     limits?: Partial<ExtractLimits>;
     /** Read embedded ZUGFeRD / Factur-X / XRechnung XML (default on; off to measure the visual paths alone). */
     einvoice?: boolean;
@@ -70,12 +94,16 @@ export async function extractDocument(
     text: { status: 'skipped' },
     ocr: { status: 'skipped' },
     vision: deps.vision ? { status: 'skipped' } : { status: 'unavailable', reason: 'offline provider: no vision model configured' },
+    text_model: deps.vision && deps.textModel ? { status: 'skipped' } : { status: 'unavailable', reason: deps.vision ? 'not configured (EXTRACT_TEXT_MODEL)' : 'offline provider: no model configured' },
   };
   const found: Partial<Record<PathName, InvoiceFields>> = {};
   let pages = 0;
   let source: ExtractionResult['source'] = 'none';
   const images: Buffer[] = [];
   const warnings: string[] = [];
+  const modelCalls: ExtractionResult['model_calls'] = [];
+  let pdfText = '';
+  let pdfPages = 0;
 
   const work = async () => {
     const kind = detectInputKind(bytes);
@@ -87,8 +115,10 @@ export async function extractDocument(
         timings.text = Date.now() - t;
         const usable = pdf.usable.filter(Boolean).length;
         source = usable === pdf.texts.length ? 'text' : usable === 0 ? 'ocr' : 'mixed';
+        pdfPages = pdf.pages;
         if (usable) {
-          found.text = extractInvoiceFields(pdf.texts.join('\n')).fields;
+          pdfText = pdf.texts.join('\n');
+          found.text = extractInvoiceFields(pdfText).fields;
           paths.text = { status: 'ok' };
         } else paths.text = { status: 'failed', reason: 'no usable text layer (scanned pages)' };
         if (deps.einvoice !== false) {
@@ -145,16 +175,33 @@ export async function extractDocument(
     } else {
       throw new InputError('not a PDF or an image (PNG, JPEG, TIFF, WebP)');
     }
-    if (deps.vision && images.length) {
+    await readWithModels();
+  };
+
+  /** The model paths: each failure is recorded on its path and leaves the others to decide. */
+  const readWithModels = async () => {
+    const model = deps.vision;
+    if (!model) return;
+    const attempt = async (name: 'vision' | 'text_model', read: () => Promise<ModelReading | null>) => {
       const t = Date.now();
       try {
-        found.vision = await deps.vision.fromImages(images);
-        paths.vision = { status: 'ok' };
+        const r = await read();
+        if (r) {
+          found[name] = r.fields;
+          paths[name] = { status: 'ok' };
+          modelCalls.push({ ...r.call, path: name });
+        }
       } catch (err) {
-        paths.vision = { status: 'failed', reason: errorMessage(err) };
+        paths[name] = { status: 'failed', reason: errorMessage(err) };
       }
-      timings.vision = Date.now() - t;
+      timings[name] = Date.now() - t;
+    };
+    if (pdfPages && model.fromPdf) {
+      await attempt('vision', async () => (await model.fromPdf!(bytes, pdfPages)) ?? (images.length ? model.fromImages(images) : null));
+    } else if (images.length) {
+      await attempt('vision', () => model.fromImages(images));
     }
+    if (deps.textModel && pdfText) await attempt('text_model', () => model.fromText(pdfText));
   };
 
   try {
@@ -163,11 +210,11 @@ export async function extractDocument(
     timings.total = Date.now() - started;
     return {
       file, pages, source, fields: Object.fromEntries(KEY_FIELDS.map((k) => [k, null])) as ExtractionResult['fields'], detail: null, paths, checks: [], review: [],
-      needs_review: true, not_an_invoice: null, line_items: [], timings_ms: timings, warnings, error: errorMessage(err),
+      needs_review: true, not_an_invoice: null, line_items: [], timings_ms: timings, warnings, model_calls: modelCalls, error: errorMessage(err),
     };
   }
   const checked = crossCheck(found);
-  const primary = found.einvoice ?? found.text ?? found.ocr ?? found.vision;
+  const primary = found.einvoice ?? found.text ?? found.ocr ?? found.vision ?? found.text_model;
   const likely = primary ? invoiceLikelihood(primary) : { likely: false, reason: 'nothing could be read' };
   timings.total = Date.now() - started;
   return {
@@ -184,5 +231,6 @@ export async function extractDocument(
     line_items: primary?.line_items ?? [],
     timings_ms: timings,
     warnings,
+    model_calls: modelCalls,
   };
 }

@@ -80,8 +80,8 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
       },
     },
     documents: {
-      async extract(bytes, fileName): Promise<DocumentExtraction> {
-        const r = await extractDocument(bytes, fileName, { ocr, ...(vision ? { vision } : {}) });
+      async extract(bytes, fileName, { models = true } = {}): Promise<DocumentExtraction> {
+        const r = await extractDocument(bytes, fileName, { ocr, ...(vision && models ? { vision, textModel: env.EXTRACT_TEXT_MODEL } : {}) });
         if (r.error && /not a PDF or an image/.test(r.error)) throw new InputError(`${fileName}: ${r.error}`);
         return {
           file: r.file,
@@ -92,6 +92,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
           review: r.review,
           checks: r.checks,
           not_an_invoice: r.not_an_invoice,
+          model_calls: r.model_calls,
           ...(r.error ? { error: r.error } : {}),
         };
       },

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { LedgerAdapter } from '../data/ledger.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { InvoiceFields } from '../documents/invoice-fields.ts';
+import type { ModelCall } from '../documents/extract.ts';
 
 export interface Address {
   address: string;
@@ -95,11 +96,14 @@ export interface DocumentExtraction {
   review: Array<{ field: string; values: Array<{ source: string; value: unknown }>; note?: string }>;
   checks: unknown;
   not_an_invoice: string | null;
+  /** Model calls made reading it (vision, text), with their tokens and cost. */
+  model_calls: Array<ModelCall & { path: string }>;
   error?: string;
 }
 
 export interface DocumentsPort {
-  extract(bytes: Buffer, fileName: string): Promise<DocumentExtraction>;
+  /** `models: false` reads with code alone (the daily model budget is spent). */
+  extract(bytes: Buffer, fileName: string, options?: { models?: boolean }): Promise<DocumentExtraction>;
 }
 
 export interface OutgoingMail {

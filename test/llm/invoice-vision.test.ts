@@ -26,6 +26,7 @@ describe('vision extraction path', { skip: needsShared }, () => {
   });
   const scan = async () => (await simpleParser(fs.readFileSync(sharedData('samples', '03-invoice-scan.eml')))).attachments[0]!.content;
   const vision = () => createAnthropicInvoiceVision({ config: loadConfig({ ANTHROPIC_API_KEY: 'sk', ANTHROPIC_BASE_URL: fake.url }), log: pino({ level: 'silent' }) });
+  const textPdf = async () => (await simpleParser(fs.readFileSync(sharedData('samples', '04-invoice-forward.eml')))).attachments[0]!.content;
 
   test('a scan is read by OCR and by the vision model; agreeing amounts are confirmed by both', async () => {
     total = truth.total;
@@ -44,5 +45,24 @@ describe('vision extraction path', { skip: needsShared }, () => {
     const r = await extractDocument(await scan(), 'scan.png', { ocr, vision: vision() });
     assert.equal(r.needs_review, true);
     assert.deepEqual(r.review.find((x) => x.field === 'total')?.values, [{ source: 'vision', value: 11794.99 }, { source: 'ocr', value: 11704.99 }]);
+  });
+
+  test('a PDF goes to Claude as a document; with the text path on, the text layer is read too, each call with its tokens and cost', async () => {
+    const before = fake.requests.length;
+    const pdfTruth = { vendor: null, invoice_number: 'INV-9078', invoice_date: null, due_date: null, po_number: null, currency: 'GBP', subtotal: null, tax: null, total: 5695.55, iban: 'GB32NWBK54907401061246' };
+    total = pdfTruth.total;
+    const r = await extractDocument(await textPdf(), 'INV-9078.pdf', { ocr, vision: vision(), textModel: true });
+    const sent = fake.requests.slice(before).map((q) => q.body);
+    assert.equal(sent.length, 2);
+    assert.deepEqual([sent[0].messages[0].content[0].type, sent[0].messages[0].content[0].source.media_type], ['document', 'application/pdf']);
+    assert.match(sent[1].messages[0].content[0].text, /^<untrusted_item kind="document_text">[\s\S]*INV-9078/);
+    assert.equal(sent[0].tools[0].cache_control.type, 'ephemeral');
+    assert.deepEqual([r.paths.vision.status, r.paths.text_model.status], ['ok', 'ok']);
+    assert.deepEqual(r.model_calls.map((c) => c.path), ['vision', 'text_model']);
+    for (const c of r.model_calls) {
+      assert.equal(c.provider, 'anthropic');
+      assert.ok(c.inputTokens > 0 && c.costUsd > 0, 'tokens and cost of each call');
+    }
+    assert.ok(r.detail!.total.sources.includes('text_model'));
   });
 });

@@ -85,11 +85,12 @@ describe('a model that obeys injected instructions cannot cause an action', { sk
   let db: TestDatabase;
   let fake: FakeAnthropic;
   const results = new Map<string, any>();
-  const cli = (...args: string[]) =>
+  const cli = (...args: string[]) => cliWith({}, ...args);
+  const cliWith = (env: Record<string, string>, ...args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       // Asynchronous on purpose: the fake Messages API lives in this process and must keep answering.
       const child = spawn(process.execPath, [bin, ...args], {
-        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_PROVIDER: '', MAILROOM_POLICY: path.join(repoRoot, 'examples', 'mailroom.policy.yaml') },
+        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_PROVIDER: '', MAILROOM_POLICY: path.join(repoRoot, 'examples', 'mailroom.policy.yaml'), ...env },
         cwd: repoRoot,
       });
       let stdout = '';
@@ -132,6 +133,8 @@ describe('a model that obeys injected instructions cannot cause an action', { sk
     assert.equal(support.classification.confidence, 0.99);
     assert.match(support.draft, /finance-desk@evil\.example/, 'the draft does what the mail asked');
     assert.ok(tools.includes('invoice_fields'), 'the PDFs were read by the obedient vision model too');
+    const read = results.get('15-invoice-injection.eml').decisions.find((d: any) => d.action === 'invoice.read.vision');
+    assert.equal(read?.provider, 'anthropic', 'the vision call is a recorded decision (tokens and cost in the ledger)');
   });
 
   test('every invoice, injected or not, waits for a person; nothing is booked or paid', async () => {
@@ -155,5 +158,16 @@ describe('a model that obeys injected instructions cannot cause an action', { sk
     const support = results.get('own-support-forward.eml');
     assert.equal(support.workflow, 'support');
     for (const r of rows) assert.equal(r.to_address, 'dana@customer.example');
+  });
+
+  test('past the daily model budget an invoice is read by code alone, and still waits for a person', async () => {
+    const before = fake.requests.length;
+    const sample = path.join(sharedData('samples'), '01-invoice-text.eml');
+    const r = await cliWith({ LLM_DAILY_BUDGET_USD: '0' }, 'process', '--json', sample);
+    assert.equal(r.status, 0, r.stderr);
+    const o = JSON.parse(r.stdout.trim());
+    assert.equal(o.state, 'waiting');
+    assert.ok(o.decisions.some((d: any) => d.action === 'invoice.models_skipped'), JSON.stringify(o.decisions.map((d: any) => d.action)));
+    assert.equal(fake.requests.length, before, 'no model was called');
   });
 });

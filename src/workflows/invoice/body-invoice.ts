@@ -25,5 +25,6 @@ export function invoiceFromBody(text: string): DocumentExtraction | null {
     review: [{ field: 'total', values: [{ source: 'email_body', value: flat.total }], note: BODY_ONLY_NOTE }],
     checks: { body_only: true },
     not_an_invoice: null,
+    model_calls: [],
   };
 }

@@ -10,12 +10,12 @@ import { askForApproval } from '../../approvals/ask.ts';
 import { findPurchaseOrder, findVendor } from '../../data/vendors.ts';
 import { vendorHistory } from '../../data/ledger.ts';
 import { defineWorkflow } from '../../engine/define.ts';
-import { getBlob } from '../../intake/blobs.ts';
 import { NonRetriableError } from '../../errors.ts';
 import { detectInjection, routeInvoice } from '../../policy/decide.ts';
-import { reportProgress, type DocumentExtraction, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
+import { reportProgress, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { findAnomalies } from './anomalies.ts';
 import { invoiceFromBody } from './body-invoice.ts';
+import { readInvoiceDocuments } from './read-documents.ts';
 
 export interface InvoiceOutput {
   outcome: 'booked' | 'rejected' | 'expired' | 'not_an_invoice' | 'no_document';
@@ -51,18 +51,7 @@ export const invoiceWorkflow = defineWorkflow({
       return { ...empty, outcome: 'no_document', reason: 'no PDF or image attachment' };
     }
 
-    // Extract every document; the first that reads as an invoice is the one we process. Without
-    // a document, the message body is read (and always reviewed by a person).
-    const extractions = input.documents.length === 0 ? [invoiceFromBody(input.email!.text)!] : await step.run('extract', async () => {
-      const out: DocumentExtraction[] = [];
-      for (const d of input.documents) {
-        const blob = await getBlob(pool, d.sha256);
-        if (!blob) throw new NonRetriableError(`attachment ${d.filename ?? d.sha256} is missing from blob storage`);
-        out.push(await s.documents.extract(blob.bytes, d.filename ?? d.sha256));
-        if (!out.at(-1)!.not_an_invoice && !out.at(-1)!.error) break;
-      }
-      return out;
-    }, { timeoutMs: 10 * 60_000, retry: { attempts: 2 } });
+    const extractions = await readInvoiceDocuments(step, s, input.documents, input.email?.text ?? '');
     const doc = extractions.find((e) => !e.not_an_invoice && !e.error);
     if (!doc) {
       const why = extractions.map((e) => `${e.file}: ${e.error ?? e.not_an_invoice}`).join('; ');
