@@ -39,11 +39,11 @@ const INVOICE_NO = new RegExp(
 const PO_NO = new RegExp(`${label(['p\\.?\\s?o\\.?', 'purchase order', 'n° de commande', 'bestellnummer', 'bestellung', 'order', 'pedido', 'ordine', 'bestelling'])}${SEP}${IDENT}`, 'i');
 const INVOICE_DATE = new RegExp(`(?<![A-Za-zÀ-ÿ])${label(['invoice date', 'date of invoice', 'date de facture', 'rechnungsdatum', 'fecha de factura', 'data fattura', 'factuurdatum', 'issue date', 'date', 'datum', 'fecha', 'data'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
 const DUE_DATE = new RegExp(`${label(['payment due', 'due date', 'due', "date d'échéance", 'échéance', 'fällig am', 'fälligkeitsdatum', 'fällig', 'zahlbar bis', 'fecha de vencimiento', 'vencimiento', 'scadenza', 'vervaldatum'])}\\s*[:.]?\\s*(.{6,30})`, 'i');
-const SUBTOTAL = new RegExp(`${label(['subtotal', 'sub-total', 'sub total', 'total ht', 'total net', 'net total', 'net amount', 'nettobetrag', 'netto', 'zwischensumme', 'montant ht', 'base imponible', 'imponibile', 'amount_untaxed'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
-const TAX = new RegExp(`${label(['sales tax', 'vat', 'tva', 'mwst\\.?', 'ust\\.?', 'umsatzsteuer', 'iva', 'gst', 'tax', 'btw'])}\\s*(\\d{1,2}(?:[.,]\\d{1,3})?\\s*%)?\\s*[:.]?\\s*(${AMOUNT})`, 'i');
-const TOTAL_STRONG = new RegExp(`${label(['total due', 'invoice amount', 'amount due', 'balance due', 'total ttc', 'grand total', 'total amount', 'invoice total', 'gesamtbetrag', 'rechnungsbetrag', 'endbetrag', 'montant ttc', 'importe total', 'totale', 'te betalen', 'total \\(incl[^)]*\\)', 'total incl\\.? (?:vat|tax)', 'round(?:ed)? total', 'total payable', 'nett total', 'total sales \\(?incl(?:usive)?\\.?(?: of)? gst\\)?(?: @ ?\\d+%)?', 'total incl(?:usive)?\\.?(?: of)? gst', 'total \\(?inclusive of gst\\)?', 'net total', 'total amount payable'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const SUBTOTAL = new RegExp(`${label(['subtotal', 'sub-total', 'sub total', 'total ht', 'total net', 'net total', 'net amount', 'nettobetrag', 'rechnungssumme ohne ust\\.?', 'rechnungssumme netto(?: \\(excl\\.? ust\\.?\\))?', 'nettosumme', 'summe netto', 'netto', 'zwischensumme', 'montant ht', 'base imponible', 'imponibile', 'amount_untaxed'])}\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TAX = new RegExp(`${label(['steuerbetrag', 'ust\\.?-betrag', 'mwst\\.?-betrag', 'sales tax', 'vat', 'tva', 'mwst\\.?', 'ust\\.?', 'umsatzsteuer', 'iva', 'gst', 'tax', 'btw'])}\\s*(\\d{1,2}(?:[.,]\\d{1,3})?\\s*%)?\\s*[:.]?\\s*(${AMOUNT})`, 'i');
+const TOTAL_STRONG = new RegExp(`${label(['total due', 'invoice amount', 'amount due', 'balance due', 'total ttc', 'grand total', 'total amount', 'invoice total', 'gesamtbetrag(?! der)', 'rechnungsbetrag', 'endbetrag', 'zahlbetrag', 'bruttosumme', 'rechnungssumme brutto(?: \\(inkl\\.? ust\\.?\\))?', 'gesamtsumme', 'due payable', 'amount payable', 'montant ttc', 'importe total', 'totale', 'te betalen', 'total \\(incl[^)]*\\)', 'total incl\\.? (?:vat|tax)', 'round(?:ed)? total', 'total payable', 'nett total', 'total sales \\(?incl(?:usive)?\\.?(?: of)? gst\\)?(?: @ ?\\d+%)?', 'total incl(?:usive)?\\.?(?: of)? gst', 'total \\(?inclusive of gst\\)?', 'total amount payable'])}[ \\t]*[:.]?[ \\t]*(${AMOUNT})`, 'i');
 const TOTAL_PLAIN = new RegExp(`(?<!sub[- ]?)(?<!\\w)total(?!\\s*(?:ht|net|excl|qty|quantity|items?))\\s*[:.]?\\s*(${AMOUNT})`, 'i');
-const IBAN = /\b(?:IBAN)\b[:\s]*([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})/i;
+const IBAN = /\b(?:IBAN)(?:-?(?:Nr|Nummer)\.?)?\b[:.\s]*([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]{1,4}){3,8})/i;
 const TERMS = /\b(?:payment terms?|terms|zahlungsbedingungen|conditions de paiement)\s*[:.]?\s*([^\n]{3,60})/i;
 const LINE_ITEM = new RegExp(`^(.{3,60}?)\\s+(\\d{1,4})\\s+(${AMOUNT})\\s*$`);
 const HEADINGS = /^(invoice|tax invoice|facture|rechnung|factura|fattura|factuur|receipt|bill|quote)\b/i;
@@ -51,7 +51,7 @@ const LEGAL_FORM = /\b(inc\.?|llc|ltd\.?|limited|gmbh|ag|sarl|sas|s\.a\.|bv|plc|
 
 /** Total labels as real invoices print them, strongest first; the amount may sit on the next line. */
 const TOTAL_LABELS = [
-  /\b(total (amount )?due|amount due|balance due|total ttc|grand total|invoice total|total for this invoice|total payable|total à payer|somme à payer|gesamtbetrag|rechnungsbetrag|endbetrag|summe brutto|bruttobetrag|zu zahlen|importe total|totale (fattura|documento)|te betalen|totaal|total at checkout|total facture|nett total|round(ed)? total)\b/i,
+  /\b(total (amount )?due|amount due|balance due|total ttc|grand total|invoice total|total for this invoice|total payable|total à payer|somme à payer|gesamtbetrag(?! der)|rechnungsbetrag|endbetrag|zahlbetrag|bruttosumme|rechnungssumme brutto|summe brutto|bruttobetrag|zu zahlen|importe total|totale (fattura|documento)|te betalen|totaal|total at checkout|total facture|nett total|round(ed)? total)\b/i,
   /^\s*total( in [a-z]{3}| [a-z]{3}| \(incl[^)]*\)| incl\.? (vat|tax))?\s*[:.]?/i,
 ];
 const AMOUNT_LINE = new RegExp(`^\\s*(${AMOUNT})\\s*$`);
