@@ -26,7 +26,7 @@ async function toItem(file: string, bytes: Buffer): Promise<{ item: IncomingItem
   if (!bytes.length) throw new InputError('empty file');
   const { kind, contentType } = detectInputKind(bytes);
   const source = { channel: 'cli', path: path.resolve(file) };
-  if (kind === 'pdf' || kind === 'image') return { item: { kind: 'document', bytes, filename: path.basename(file), contentType, source } };
+  if (kind === 'pdf' || kind === 'image' || kind === 'einvoice') return { item: { kind: 'document', bytes, filename: path.basename(file), contentType, source } };
   if (kind === 'email') {
     const id = /^message-id:\s*(<[^>\r\n]+>|\S+)/im.exec(bytes.subarray(0, 65536).toString('latin1'))?.[1];
     return { item: { kind: 'email', bytes, dedupeKey: normaliseMessageId(id), source } };
@@ -38,7 +38,7 @@ async function toItem(file: string, bytes: Buffer): Promise<{ item: IncomingItem
     const raw = await new MailComposer({ from: t.from, to: t.to ?? 'mailroom@localhost', subject: t.subject, text: t.text }).compile().build();
     return { item: { kind: 'email', bytes: raw, source: { ...source, trigger: true } }, workflow: t.workflow };
   }
-  throw new InputError('not a recognisable email message, PDF, image or JSON trigger');
+  throw new InputError('not a recognisable email message, PDF, image, XML e-invoice or JSON trigger');
 }
 
 async function processOne(app: App, file: string, workflow: string, timeoutMs: number): Promise<ProcessSummary> {

@@ -17,6 +17,14 @@ export interface EmbeddedInvoice {
   /** Which syntax and where it came from, e.g. "CII (factur-x.xml)". */
   format: string;
   fields: InvoiceFields;
+  /** A credit note (UNTDID 1001 code 381, or UBL CreditNote) is money back, never a bill to pay. */
+  creditNote: boolean;
+}
+
+export interface ParsedEInvoice {
+  syntax: 'CII' | 'UBL';
+  fields: InvoiceFields;
+  creditNote: boolean;
 }
 
 const parser = new XMLParser({
@@ -158,7 +166,7 @@ function fromUbl(root: unknown): InvoiceFields {
 }
 
 /** Reads an XML e-invoice; null when the XML is not one (or not well formed). */
-export function parseEInvoiceXml(xml: Buffer | string): { syntax: 'CII' | 'UBL'; fields: InvoiceFields } | null {
+export function parseEInvoiceXml(xml: Buffer | string): ParsedEInvoice | null {
   const source = typeof xml === 'string' ? xml : xml.toString('utf8');
   if (source.length > MAX_XML_BYTES) return null;
   const clean = source.replace(/^\uFEFF/, '');
@@ -172,7 +180,10 @@ export function parseEInvoiceXml(xml: Buffer | string): { syntax: 'CII' | 'UBL';
   // Early ZUGFeRD drafts call the CII root `Invoice` (CBFBUY namespace); UBL's root is `Invoice` too.
   const preCii = doc.Invoice && typeof doc.Invoice === 'object' && 'HeaderExchangedDocument' in doc.Invoice ? doc.Invoice : undefined;
   const cii = doc.CrossIndustryInvoice ?? doc.CrossIndustryDocument ?? preCii;
-  const read = cii ? { syntax: 'CII' as const, fields: fromCii(cii) } : doc.Invoice ? { syntax: 'UBL' as const, fields: fromUbl(doc.Invoice) } : null;
+  const ubl = doc.Invoice ?? doc.CreditNote;
+  const typeCode = text(at(cii, 'ExchangedDocument', 'TypeCode')) ?? text(at(cii, 'HeaderExchangedDocument', 'TypeCode')) ?? text(at(ubl, 'InvoiceTypeCode'));
+  const creditNote = Boolean(doc.CreditNote) || typeCode === '381';
+  const read = cii ? { syntax: 'CII' as const, fields: fromCii(cii), creditNote } : ubl ? { syntax: 'UBL' as const, fields: fromUbl(ubl), creditNote } : null;
   // An XML that names neither an invoice number nor a total is not an invoice we can use.
   return read && (read.fields.invoice_number || read.fields.total !== null) ? read : null;
 }
@@ -188,7 +199,7 @@ export async function readEmbeddedInvoice(pdf: Buffer): Promise<EmbeddedInvoice 
       .sort((a, b) => Number(KNOWN_NAMES.test(b.filename)) - Number(KNOWN_NAMES.test(a.filename)));
     for (const a of xmls) {
       const parsed = parseEInvoiceXml(Buffer.from(a.content));
-      if (parsed) return { format: `${parsed.syntax} (${a.filename})`, fields: parsed.fields };
+      if (parsed) return { format: `${parsed.syntax} (${a.filename})`, fields: parsed.fields, creditNote: parsed.creditNote };
     }
     return null;
   } finally {

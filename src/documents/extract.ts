@@ -6,7 +6,7 @@
 import { InputError, errorMessage } from '../errors.ts';
 import { detectInputKind } from '../intake/detect.ts';
 import { crossCheck, KEY_FIELDS, type Check, type CrossCheckResult, type PathName } from './cross-check.ts';
-import { readEmbeddedInvoice } from './einvoice.ts';
+import { parseEInvoiceXml, readEmbeddedInvoice } from './einvoice.ts';
 import { prepareImage } from './image-guard.ts';
 import { extractInvoiceFields, invoiceLikelihood, type InvoiceFields } from './invoice-fields.ts';
 import type { OcrPool } from './ocr-pool.ts';
@@ -51,7 +51,7 @@ export interface ModelExtractor {
 export interface ExtractionResult {
   file: string;
   pages: number;
-  source: 'text' | 'ocr' | 'mixed' | 'none';
+  source: 'text' | 'ocr' | 'mixed' | 'einvoice' | 'none';
   fields: Record<(typeof KEY_FIELDS)[number], unknown>;
   detail: CrossCheckResult['fields'] | null;
   paths: Record<'einvoice' | 'text' | 'ocr' | 'vision' | 'text_model', { status: 'ok' | 'unavailable' | 'failed' | 'skipped'; reason?: string; confidence?: number }>;
@@ -103,6 +103,7 @@ export async function extractDocument(
   const warnings: string[] = [];
   const modelCalls: ExtractionResult['model_calls'] = [];
   let pdfText = '';
+  let creditNote = false;
   let pdfPages = 0;
 
   const work = async () => {
@@ -128,6 +129,7 @@ export async function extractDocument(
             if (embedded) {
               found.einvoice = embedded.fields;
               paths.einvoice = { status: 'ok', reason: embedded.format };
+              creditNote = embedded.creditNote;
             }
           } catch (err) {
             paths.einvoice = { status: 'failed', reason: errorMessage(err) };
@@ -172,8 +174,18 @@ export async function extractDocument(
       found.ocr = extractInvoiceFields(r.text).fields;
       paths.ocr = { status: 'ok', confidence: Math.round(r.confidence) };
       timings.ocr = Date.now() - t;
+    } else if (kind.kind === 'einvoice' && deps.einvoice !== false) {
+      // XRechnung and friends travel as XML alone: the legal invoice, read exactly.
+      const parsed = parseEInvoiceXml(bytes);
+      if (!parsed) throw new InputError('an XML file that is not a readable e-invoice (CII or UBL)');
+      found.einvoice = parsed.fields;
+      paths.einvoice = { status: 'ok', reason: parsed.syntax };
+      creditNote = parsed.creditNote;
+      paths.text = { status: 'unavailable', reason: 'an XML e-invoice has no pages' };
+      source = 'einvoice';
+      return;
     } else {
-      throw new InputError('not a PDF or an image (PNG, JPEG, TIFF, WebP)');
+      throw new InputError('not a PDF, an image (PNG, JPEG, TIFF, WebP) or an XML e-invoice');
     }
     await readWithModels();
   };
@@ -214,6 +226,12 @@ export async function extractDocument(
     };
   }
   const checked = crossCheck(found);
+  if (creditNote) {
+    // Money coming back must never be paid out as if it were a bill.
+    warnings.push('the e-invoice is a credit note (type 381): nothing is owed to the sender');
+    checked.review.push({ field: 'total', values: [{ source: 'einvoice', value: checked.fields.total.value }], note: 'a credit note, not a bill to pay' });
+    checked.needs_review = true;
+  }
   const primary = found.einvoice ?? found.text ?? found.ocr ?? found.vision ?? found.text_model;
   const likely = primary ? invoiceLikelihood(primary) : { likely: false, reason: 'nothing could be read' };
   timings.total = Date.now() - started;

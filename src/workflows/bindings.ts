@@ -82,7 +82,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     documents: {
       async extract(bytes, fileName, { models = true } = {}): Promise<DocumentExtraction> {
         const r = await extractDocument(bytes, fileName, { ocr, ...(vision && models ? { vision, textModel: env.EXTRACT_TEXT_MODEL } : {}) });
-        if (r.error && /not a PDF or an image/.test(r.error)) throw new InputError(`${fileName}: ${r.error}`);
+        if (r.error && /not a PDF, an image/.test(r.error)) throw new InputError(`${fileName}: ${r.error}`);
         return {
           file: r.file,
           pages: r.pages,

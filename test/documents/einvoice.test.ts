@@ -9,34 +9,10 @@ import path from 'node:path';
 import { parseEInvoiceXml, readEmbeddedInvoice } from '../../src/documents/einvoice.ts';
 import { extractDocument } from '../../src/documents/extract.ts';
 import { createOcrPool } from '../../src/documents/ocr-pool.ts';
+import { detectInputKind } from '../../src/intake/detect.ts';
 import { textPdf } from '../harness/pdf.ts';
+import { ciiInvoice as cii } from '../fixtures/einvoice.ts';
 import { needsShared, sharedData } from '../harness/shared.ts';
-
-const cii = (o: { number: string; total: string; tax: string; basis: string; iban: string }) => `<?xml version="1.0" encoding="UTF-8"?>
-<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
-  <rsm:ExchangedDocument><ram:ID>${o.number}</ram:ID><ram:TypeCode>380</ram:TypeCode>
-    <ram:IssueDateTime><udt:DateTimeString format="102">20261102</udt:DateTimeString></ram:IssueDateTime></rsm:ExchangedDocument>
-  <rsm:SupplyChainTradeTransaction>
-    <ram:ApplicableHeaderTradeAgreement>
-      <ram:SellerTradeParty><ram:Name>Nordlicht Büromöbel GmbH</ram:Name>
-        <ram:PostalTradeAddress><ram:PostcodeCode>20095</ram:PostcodeCode><ram:LineOne>Mönckebergstraße 7</ram:LineOne><ram:CityName>Hamburg</ram:CityName><ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
-      </ram:SellerTradeParty>
-      <ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>PO-7781</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>
-    </ram:ApplicableHeaderTradeAgreement>
-    <ram:ApplicableHeaderTradeSettlement>
-      <ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>
-      <ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode>
-        <ram:PayeePartyCreditorFinancialAccount><ram:IBANID>${o.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount></ram:SpecifiedTradeSettlementPaymentMeans>
-      <ram:ApplicableTradeTax><ram:CalculatedAmount>${o.tax}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode><ram:RateApplicablePercent>19.00</ram:RateApplicablePercent></ram:ApplicableTradeTax>
-      <ram:SpecifiedTradePaymentTerms><ram:Description>30 Tage netto</ram:Description>
-        <ram:DueDateDateTime><udt:DateTimeString format="102">20261202</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>
-      <ram:SpecifiedTradeSettlementHeaderMonetarySummation>
-        <ram:LineTotalAmount>${o.basis}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>${o.basis}</ram:TaxBasisTotalAmount>
-        <ram:TaxTotalAmount currencyID="EUR">${o.tax}</ram:TaxTotalAmount><ram:GrandTotalAmount>${o.total}</ram:GrandTotalAmount><ram:DuePayableAmount>${o.total}</ram:DuePayableAmount>
-      </ram:SpecifiedTradeSettlementHeaderMonetarySummation>
-    </ram:ApplicableHeaderTradeSettlement>
-  </rsm:SupplyChainTradeTransaction>
-</rsm:CrossIndustryInvoice>`;
 
 const page = (total: string) => [
   'Nordlicht Bueromoebel GmbH',
@@ -122,6 +98,25 @@ describe('e-invoices (ZUGFeRD / Factur-X / XRechnung)', () => {
 <rsm:CrossIndustryInvoice xmlns:rsm="r" xmlns:ram="a"><rsm:ExchangedDocument><ram:ID>&d;</ram:ID></rsm:ExchangedDocument></rsm:CrossIndustryInvoice>`;
     const bomb = parseEInvoiceXml(lol);
     assert.ok(!bomb || (bomb.fields.invoice_number ?? '').length < 100, 'entities are not expanded');
+  });
+
+  test('an XRechnung sent as XML alone is recognised by its content and read exactly', async () => {
+    assert.deepEqual(detectInputKind(Buffer.from(xml)), { kind: 'einvoice', contentType: 'application/xml' });
+    const r = await extractDocument(Buffer.from(xml), 'xrechnung.xml', { ocr });
+    assert.equal(r.error, undefined);
+    assert.equal(r.source, 'einvoice');
+    assert.equal(r.fields.total, 1250);
+    assert.equal(r.needs_review, false, 'subtotal + tax = total confirms the single exact path');
+    const notInvoice = await extractDocument(Buffer.from('<?xml version="1.0"?><Invoice><Note>hello</Note></Invoice>'), 'odd.xml', { ocr });
+    assert.match(notInvoice.error ?? '', /not a readable e-invoice/);
+  });
+
+  test('a credit note is never a bill to pay: it goes to review, saying so', async () => {
+    const credit = xml.replace('<ram:TypeCode>380</ram:TypeCode>', '<ram:TypeCode>381</ram:TypeCode>');
+    const r = await extractDocument(textPdf([page('1.250,00')], { attachments: [{ name: 'factur-x.xml', content: credit }] }), 'credit.pdf', { ocr });
+    assert.equal(r.needs_review, true);
+    assert.match(r.warnings.join(' '), /credit note/);
+    assert.ok(r.review.some((x) => x.note === 'a credit note, not a bill to pay'));
   });
 
   test('every ZUGFeRD / Factur-X sample in the shared corpus yields the grand total of its XML', { skip: needsShared }, async () => {

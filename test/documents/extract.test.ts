@@ -52,7 +52,7 @@ describe('document extraction on real files', { skip: needsShared }, () => {
     const corrupt = await extractDocument(Buffer.from('%PDF-1.7\n1 0 obj <<>> garbage'), 'broken.pdf', { ocr });
     assert.match(corrupt.error ?? '', /corrupt or unreadable PDF|no pages/);
     const text = await extractDocument(Buffer.from('hello'), 'notes.txt', { ocr });
-    assert.match(text.error ?? '', /not a PDF or an image/);
+    assert.match(text.error ?? '', /not a PDF, an image/);
     const bomb = await extractDocument(bombPng(), 'bomb.png', { ocr });
     assert.match(bomb.error ?? '', /decompression bomb/);
   });

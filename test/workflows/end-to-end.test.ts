@@ -21,6 +21,8 @@ import { startSmtpSink, type SmtpSink } from '../harness/smtp-sink.ts';
 import { readArticles, upsertArticles } from '../../src/data/kb.ts';
 import { readCsv } from '../../src/data/csv.ts';
 import { poCsv, upsertPurchaseOrders, upsertVendors, vendorCsv } from '../../src/data/vendors.ts';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { ciiInvoice } from '../fixtures/einvoice.ts';
 
 describe('end to end: inbox folder → workflow → approval → action', { skip: needsShared }, () => {
   let db: TestDatabase;
@@ -74,6 +76,19 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     assert.equal(payments.rows.length, 1);
     assert.equal(payments.rows[0].amount, '5695.55');
     assert.ok(fs.readdirSync(path.join(inbox, 'processed')).some((f) => f.endsWith('04-invoice-forward.eml')));
+  });
+
+  test('an XRechnung attached as XML alone is read exactly and sent for approval with its fields', async () => {
+    const xml = ciiInvoice({ number: 'XR-2026-77', total: '833.00', tax: '133.00', basis: '700.00', iban: 'DE89370400440532013000' });
+    const raw = await new MailComposer({
+      from: 'rechnung@nordlicht.example', to: 'ap@mailroom.example', subject: 'Rechnung XR-2026-77', text: 'Anbei unsere Rechnung als XRechnung.', messageId: '<xr-77@nordlicht.example>',
+      attachments: [{ filename: 'xrechnung.xml', content: xml, contentType: 'application/xml' }],
+    }).compile().build();
+    fs.writeFileSync(path.join(inbox, 'xrechnung.eml'), raw);
+    const approval = await approvalFor((a) => a.kind === 'invoice.approval' && a.title.includes('XR-2026-77'));
+    assert.equal(approval.amount, 833);
+    assert.equal(approval.request.fields?.iban, 'DE89370400440532013000');
+    assert.equal(approval.request.fields?.due_date, '2026-12-02');
   });
 
   test('a support email gets a draft, an approval, and one threaded reply at the SMTP peer', async () => {

@@ -60,7 +60,8 @@ const NEGATIVE = /\b(disappointed|unacceptable|terrible|angry|broken|déçu|méc
 const POSITIVE = /\b(love|great|thanks|thank you|awesome|merci|danke|gracias|grazie)\b/i;
 const QUESTION_OR_PROBLEM = /\?|\b(help|problem|issue|how (do|can)|can you|could you|not working|doesn't|cannot|can't|hilfe|können sie|aide|pouvez-vous|ayuda|aiuto)\b/i;
 
-const DOCUMENT_TYPE = /^(application\/pdf|image\/)/i;
+// XML attachments count: an XRechnung is an invoice with no PDF at all.
+const DOCUMENT_TYPE = /^(application\/pdf|image\/|application\/xml|text\/xml)/i;
 
 export function offlineTriage(input: TriageInput): TriageResult {
   const subject = input.email?.subject ?? '';
@@ -71,7 +72,7 @@ export function offlineTriage(input: TriageInput): TriageResult {
   const why: string[] = [];
 
   const docs = input.attachments.filter((a) => DOCUMENT_TYPE.test(a.contentType));
-  const invoiceNamed = docs.some((d) => INVOICE_WORDS.re.test(d.filename ?? '') || /\b(inv|rechnung|facture|re|f)[-_ ]?\d+/i.test(d.filename ?? ''));
+  const invoiceNamed = docs.some((d) => INVOICE_WORDS.re.test(d.filename ?? '') || /\b(inv|rechnung|facture|re|f)[-_ ]?\d+|xrechnung|factur-?x|zugferd/i.test(d.filename ?? ''));
   if (docs.length && (INVOICE_WORDS.re.test(all) || invoiceNamed)) {
     why.push(`has ${docs.length} document attachment(s)`, INVOICE_WORDS.re.test(all) ? INVOICE_WORDS.why : 'the attachment is named like an invoice');
     return { ...base, route: 'invoice', routeReason: `invoice: ${why.join('; ')}`, category: null, priority: null, sentiment: null, solvable: null, confidence: 0.6, reasoning: why.join('; ') };

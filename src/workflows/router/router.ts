@@ -13,7 +13,8 @@ import type { EmailSummary, TriageInput, TriageResult, WorkflowServices } from '
 
 export const ROUTES = ['invoice', 'support'] as const;
 
-const DOCUMENT_TYPES = /^(application\/pdf|image\/(png|jpe?g|tiff|webp))$/i;
+// XML attachments may be e-invoices (XRechnung is XML alone); one that is not an invoice is passed over.
+const DOCUMENT_TYPES = /^(application\/pdf|image\/(png|jpe?g|tiff|webp)|application\/xml|text\/xml)$/i;
 
 export interface RouterOutput {
   route: 'invoice' | 'support' | 'unrouted';
