@@ -38,6 +38,8 @@ export const envSchema = z.object({
   LLM_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   /** Let the model also read a PDF's text layer, as a path compared with the deterministic extractor. */
   EXTRACT_TEXT_MODEL: bool.default(false),
+  /** Tesseract languages for OCR, each installed as @tesseract.js-data/<lang> (e.g. "eng,deu"). */
+  OCR_LANGUAGES: z.string().regex(/^[a-z_]{3,12}(,[a-z_]{3,12})*$/, 'comma-separated tesseract language codes, e.g. eng,deu').default('eng'),
 
   IMAP_HOST: optionalString,
   IMAP_PORT: int(1, 65535).optional(),

@@ -25,9 +25,9 @@ export function registerExtract(program: Command): void {
     .description('extract invoice fields from PDFs and images along independent paths (embedded e-invoice XML, text layer, OCR, vision model) and cross-check them')
     .option('--json', 'one JSON object per file, one per line')
     .action(async (files: string[], opts: { json?: boolean }) => {
-      const ocr = createOcrPool();
       // With Claude configured, the vision model reads the pages as a third independent path.
       const { config, log } = loadConfigOrExit({ quiet: true });
+      const ocr = createOcrPool({ languages: config.env.OCR_LANGUAGES.split(',') });
       const provider = chooseProvider(config);
       const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : provider === 'openai' ? createOpenAICompatibleInvoiceVision({ config, log }) : undefined;
       try {

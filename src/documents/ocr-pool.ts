@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { createScheduler, createWorker, type Scheduler } from 'tesseract.js';
-import { InputError } from '../errors.ts';
+import { ConfigError, InputError } from '../errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -34,12 +34,14 @@ export function languageDataPath(lang: string): string {
   try {
     return path.join(path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), '4.0.0_best_int');
   } catch (err) {
-    throw new InputError(`OCR language "${lang}" is not installed: npm install @tesseract.js-data/${lang}`, { cause: err });
+    throw new ConfigError(`OCR language "${lang}" is not installed: npm install @tesseract.js-data/${lang}`, { cause: err });
   }
 }
 
 export function createOcrPool(options: { languages?: string[]; workers?: number } = {}): OcrPool {
   const languages = options.languages ?? ['eng'];
+  // A missing language package is a configuration error: say so now, not at the first scan.
+  for (const lang of languages) languageDataPath(lang);
   const size = Math.max(1, options.workers ?? os.availableParallelism());
   let scheduler: Promise<Scheduler> | undefined;
 

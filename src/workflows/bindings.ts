@@ -44,7 +44,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     : provider === 'openai' ? createOpenAICompatibleDecisionCore({ config, log })
     : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
-  const ocr = createOcrPool();
+  const ocr = createOcrPool({ languages: env.OCR_LANGUAGES.split(',') });
   // With Claude configured, the vision model is a third independent path beside text layer and OCR.
   const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : provider === 'openai' ? createOpenAICompatibleInvoiceVision({ config, log }) : undefined;
   const outbox = createOutbox({

@@ -53,3 +53,10 @@ test('.env.example documents every email variable too', async () => {
   const missing = Object.keys(emailEnvSchema.shape).filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(example));
   assert.deepEqual(missing, []);
 });
+
+test('OCR languages come from config; one that is not installed stops start-up naming the package', async () => {
+  assert.equal(loadConfig({}).env.OCR_LANGUAGES, 'eng');
+  assert.throws(() => loadConfig({ OCR_LANGUAGES: 'eng;deu' }), /OCR_LANGUAGES/);
+  const { createOcrPool } = await import('../../src/documents/ocr-pool.ts');
+  assert.throws(() => createOcrPool({ languages: ['eng', 'xyz'] }), (err: unknown) => err instanceof ConfigError && /npm install @tesseract\.js-data\/xyz/.test(err.message));
+});

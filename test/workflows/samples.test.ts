@@ -78,7 +78,7 @@ describe('mailroom process on the labelled samples (offline provider)', { skip: 
     fs.writeFileSync(bad, 'just some notes');
     const r = cli('process', '--json', bad, path.join(samplesDir, samples[9]!));
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /notes\.txt: not a recognisable email message, PDF, image or JSON trigger/);
+    assert.match(r.stderr, /notes\.txt: not a recognisable email message, PDF, image, XML e-invoice or JSON trigger/);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     assert.equal(lines[1].workflow, 'support');
