@@ -150,8 +150,9 @@ export async function bench(opts: { quick?: boolean }): Promise<BenchResult> {
       ocr_ratio: round(poolPerMin / nativePerMin, 3),
       einvoice_total_accuracy: round(ein.totalOk / ein.totals, 3),
       einvoice_total_accuracy_without_xml: round(einVisual.totalOk / einVisual.totals, 3),
-      einvoice_wrong_totals_flagged_share: round(ein.wrongFlagged / Math.max(1, ein.wrong), 3),
-      einvoice_wrong_totals_flagged_share_without_xml: round(einVisual.wrongFlagged / Math.max(1, einVisual.wrong), 3),
+      // Absent when there was no wrong total to flag (every key is a number).
+      ...(ein.wrong ? { einvoice_wrong_totals_flagged_share: round(ein.wrongFlagged / ein.wrong, 3) } : {}),
+      ...(einVisual.wrong ? { einvoice_wrong_totals_flagged_share_without_xml: round(einVisual.wrongFlagged / einVisual.wrong, 3) } : {}),
       text_page_ms: round(ours / Math.max(1, pages), 1),
       pdftotext_page_ms: round(theirs / Math.max(1, pages), 1),
     };
