@@ -23,6 +23,7 @@ import type { TriageInput } from '../src/workflows/ports.ts';
 import { startFakeAnthropic } from '../test/fakes/anthropic-server.ts';
 import { sharedData } from '../test/harness/shared.ts';
 import { round, type BenchResult } from './types.ts';
+import { DEFAULT_MODELS } from '../src/llm/models.ts';
 
 /** A step runner for the benchmark: no database, every step simply runs. */
 function benchStep(): StepApi {
@@ -90,7 +91,7 @@ export async function bench(opts: { quick?: boolean }): Promise<BenchResult> {
         for (const next of BASELINE_STATES) {
           // Seed style: the whole instructions, the message and the state so far, every time.
           await client.messages.create({
-            model: 'claude-haiku-4-5',
+            model: DEFAULT_MODELS.fast,
             max_tokens: 300,
             system: instructions,
             messages: [{ role: 'user', content: `Current state: ${state}. Decide the next state (${next}).\n\nEmail:\nSubject: ${input.email?.subject}\n\n${input.text}` }],

@@ -24,6 +24,7 @@ import { costUsd, priceTable, type Usage } from '../pricing.ts';
 import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
 import { spentToday } from '../budget.ts';
 import type { Queryable } from '../../engine/run-store.ts';
+import { DEFAULT_MODELS } from '../models.ts';
 
 export const triageSchema = z.object({
   route: z.enum(['invoice', 'support', 'unrouted']),
@@ -62,7 +63,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
   const prompts = loadPrompts();
   const house = prompts.get('house') ?? { body: '' };
   const prices = priceTable(process.env.LLM_PRICES);
-  const models = { fast: env.LLM_MODEL_FAST ?? 'claude-haiku-4-5', strong: env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5' };
+  const models = { fast: env.LLM_MODEL_FAST ?? DEFAULT_MODELS.fast, strong: env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong };
   // Requests per minute, and input tokens per minute (a job's weight is its estimated size), so
   // a burst of mail queues here instead of running into the API's limits.
   const windowMs = options.limiterWindowMs ?? 60_000;

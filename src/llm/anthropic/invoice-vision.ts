@@ -11,6 +11,7 @@ import type { Config } from '../../config.ts';
 import type { ModelExtractor, ModelReading } from '../../documents/extract.ts';
 import type { InvoiceFields } from '../../documents/invoice-fields.ts';
 import type { Logger } from '../../logger.ts';
+import { DEFAULT_MODELS } from '../models.ts';
 import { costUsd, priceTable } from '../pricing.ts';
 import { loadPrompts, untrusted } from '../prompts.ts';
 
@@ -53,7 +54,7 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
   const client = options.client ?? new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
   const prompts = loadPrompts();
   const prices = priceTable(process.env.LLM_PRICES);
-  const model = env.LLM_MODEL_STRONG ?? 'claude-sonnet-4-5';
+  const model = env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong;
   const tool: Anthropic.Tool = { name: 'invoice_fields', description: 'Record the fields read from the invoice.', input_schema: z.toJSONSchema(visionFieldsSchema) as Anthropic.Tool.InputSchema, cache_control: { type: 'ephemeral' } };
 
   const read = async (task: 'extract_invoice_vision' | 'extract_invoice_text', content: Anthropic.ContentBlockParam[]): Promise<ModelReading> => {
