@@ -79,7 +79,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
   before(async () => {
     api = await startFakeSlackApi();
     fx = await engineFixture([reply, slackSink, flaky]);
-    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS', SLACK_INTAKE_CHANNELS: 'C_INTAKE' });
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS', SLACK_INTAKE_CHANNELS: 'C_INTAKE', SLACK_APPROVERS: 'U_ALICE' });
     const log = pino({ level: 'silent' });
     slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: (o) => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => 'slack-sink', inputFor: () => ({ workflow: o.workflow }) }), log });
     http = await startHttpServer({ port: 0, host: '127.0.0.1', pool: fx.db.pool, queueReady: async () => true, log });
@@ -128,12 +128,17 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     assert.equal((await runRow(fx.db, runId)).output.outcome, 'rejected');
   });
 
-  test('a non-approver gets an ephemeral refusal and nothing changes', async () => {
+  test('a non-approver or a forged button gets an ephemeral refusal and nothing changes', async () => {
     const { runId } = await fx.engine.startRun(reply, { title: 'T3' });
     await click('approval_approve', 'U_MALLORY', buttonValue(await posted('T3')));
     await new Promise((r) => setTimeout(r, 200));
     const eph = api.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'U_MALLORY');
     assert.match(String(eph?.body.text), /not an approver/);
+    assert.equal((await runRow(fx.db, runId)).state, 'waiting');
+    // A forged button value (not even JSON) is refused the same way, without an error.
+    assert.equal((await click('approval_approve', 'U_FORGER', '{"id": nope')).status, 200);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(String(api.calls.find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'U_FORGER')?.body.text), /not one of ours/);
     assert.equal((await runRow(fx.db, runId)).state, 'waiting');
     await fx.engine.cancelRun(runId);
   });
@@ -174,7 +179,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     assert.equal((await post(body, slackHeaders(SECRET, body, Math.floor(Date.now() / 1000) - 6 * 60))).status, 401);
   });
 
-  test('/mailroom is acknowledged within the window and answers help, pending, status, run (known workflows only) and retry', async () => {
+  test('/mailroom is acknowledged within the window and answers help, pending, status, run (known workflows only) and retry (approvers only)', async () => {
     const { runId } = await fx.engine.startRun(reply, { title: 'T7' });
     await posted('T7');
     const hook = await new Promise<{ url: string; texts: string[]; close(): void }>((resolve) => {
@@ -206,9 +211,9 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
       // help, run, an unknown workflow, and retry of a failed run.
       const failed = await fx.engine.startRun(flaky, {});
       assert.equal(await fx.engine.waitForRun(failed.runId, { states: ['completed', 'failed'] }), 'failed');
-      for (const text of ['', 'run support How do I export my data?', 'run payroll pay everyone', `retry ${failed.runId}`]) {
+      for (const [user, text] of [['U_ALICE', ''], ['U_ALICE', 'run support How do I export my data?'], ['U_ALICE', 'run payroll pay everyone'], ['U_MALLORY', `retry ${failed.runId}`], ['U_ALICE', `retry ${failed.runId}`]]) {
         const before = hook.texts.length;
-        const body = new URLSearchParams({ command: '/mailroom', text, user_id: 'U_ALICE', channel_id: 'C1', response_url: hook.url, trigger_id: `t-${text.length}` }).toString();
+        const body = new URLSearchParams({ command: '/mailroom', text: text!, user_id: user!, channel_id: 'C1', response_url: hook.url, trigger_id: `t-${user}-${text!.length}` }).toString();
         assert.equal((await post(body)).status, 200);
         for (let i = 0; i < 200 && hook.texts.length === before; i++) await new Promise((r) => setTimeout(r, 20));
       }
@@ -218,7 +223,8 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
       assert.equal(await fx.engine.waitForRun(started), 'completed');
       assert.deepEqual((await runRow(fx.db, started)).output, { itemId: (await runRow(fx.db, started)).output.itemId, workflow: 'support' });
       assert.match(hook.texts[4]!, /No workflow `payroll`/);
-      assert.match(hook.texts[5]!, /queued again/);
+      assert.match(hook.texts[5]!, /Only the approvers named in SLACK_APPROVERS may retry/);
+      assert.match(hook.texts[6]!, /queued again/);
       assert.equal(await fx.engine.waitForRun(failed.runId, { states: ['completed'] }), 'completed', 'the failed run ran again');
     } finally {
       hook.close();

@@ -53,6 +53,14 @@ function boltLogger(log: Logger) {
 }
 
 const buttonValue = z.object({ id: z.string().regex(/^ap_[0-9a-f]+$/), h: z.string().regex(/^[0-9a-f]{64}$/) });
+/** A button's value as we wrote it, or a failed parse: a forged payload is not even JSON. */
+const parseButton = (raw: string | undefined) => {
+  try {
+    return buttonValue.safeParse(JSON.parse(raw ?? '{}'));
+  } catch {
+    return buttonValue.safeParse(undefined);
+  }
+};
 
 export function createSlackApp(options: { config: Config; pool: pg.Pool; engine: Engine; intakeWith: (o: { workflow: string }) => Intake; log: Logger }): SlackApp {
   const { config, pool, engine, log } = options;
@@ -88,7 +96,7 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
   };
 
   const vote = async (user: string, channel: string | undefined, raw: string | undefined, decision: 'approve' | 'reject', edits?: Record<string, unknown>) => {
-    const parsed = buttonValue.safeParse(JSON.parse(raw ?? '{}'));
+    const parsed = parseButton(raw);
     if (!parsed.success) return 'That button is not one of ours.';
     const via = await groupAdmitting(user, parsed.data.id);
     const outcome = await castVote(pool, { approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack', ...(edits ? { edits } : {}), ...(via ? { via } : {}) }, emit);
@@ -110,7 +118,7 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
 
   app.action('approval_edit', async ({ ack, body, action, client }) => {
     await ack();
-    const parsed = buttonValue.safeParse(JSON.parse((action as { value?: string }).value ?? '{}'));
+    const parsed = parseButton((action as { value?: string }).value);
     const approval = parsed.success ? await getApproval(pool, parsed.data.id) : undefined;
     if (!approval) return;
     await client.views.open({ trigger_id: (body as { trigger_id: string }).trigger_id, view: editModal(approval) as never });
@@ -131,6 +139,8 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
 
   /** Workflows a person may start from text; anything else is refused before intake. */
   const SLASH_WORKFLOWS = ['support', 'invoice'];
+  /** Who may re-run a failed run from Slack: the configured approvers, nobody else. */
+  const operators = env.SLACK_APPROVERS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   app.command('/mailroom', async ({ ack, command, respond }) => {
     const [sub = 'help', ...rest] = command.text.trim().split(/\s+/);
     // Answer inside Slack's 3-second window; slower work replies through response_url.
@@ -143,6 +153,8 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
       } else if (sub === 'status' && rest[0]) {
         const t = await runTrace(pool, rest[0]).catch(() => undefined);
         await respond({ response_type: 'ephemeral', text: t ? `Run \`${t.run.id}\` (${t.run.workflow}) is *${t.run.state}*: ${escape(t.transitions.at(-1)?.reason ?? '')}` : `No run ${escape(rest[0])}.` });
+      } else if (sub === 'retry' && rest[0] && !operators.includes(command.user_id)) {
+        await respond({ response_type: 'ephemeral', text: 'Only the approvers named in SLACK_APPROVERS may retry runs from Slack (on the server: `npx mailroom retry <run>`).' });
       } else if (sub === 'retry' && rest[0]) {
         await engine.retryRun(rest[0]);
         await respond({ response_type: 'ephemeral', text: `Run \`${escape(rest[0])}\` queued again.` });
