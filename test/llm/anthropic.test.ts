@@ -61,7 +61,7 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     return runRow(fx.db, runId);
   };
 
-  test('a triage is one forced tool call with cached instructions and the item as delimited data', async () => {
+  test('a triage is one forced strict tool call with cached instructions and the item as delimited data', async () => {
     script = () => ({ toolUse: { name: 'triage_decision', input: good } });
     const before = fake.requests.length;
     const r = await run();
@@ -76,6 +76,12 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'triage_decision' });
     assert.deepEqual(sent.tools[0].cache_control, { type: 'ephemeral' });
     assert.deepEqual(sent.tools[0].input_schema.required.sort(), Object.keys(good).sort());
+    // Strict tool use: the API enforces the schema; what strict mode cannot express moves to the description.
+    assert.equal(sent.tools[0].strict, true);
+    assert.equal(sent.tools[0].input_schema.additionalProperties, false);
+    const confidence = sent.tools[0].input_schema.properties.confidence;
+    assert.equal(confidence.minimum, undefined);
+    assert.match(confidence.description, /minimum: 0, maximum: 1/);
     const user = sent.messages[0].content as string;
     assert.match(user, /^<untrusted_item kind="email">/);
     assert.match(user, /‹\/untrusted_item›/, 'a closing delimiter inside the data is neutralised');

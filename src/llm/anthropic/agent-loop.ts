@@ -8,6 +8,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { StepApi } from '../../engine/types.ts';
+import { strictTool } from './tools.ts';
 
 export interface AgentTool<I = any> {
   name: string;
@@ -42,8 +43,8 @@ export async function runAgentLoop<F>(
   const id = options.id ?? 'agent';
   const maxTurns = options.maxTurns ?? 10;
   const toolDefs: Anthropic.Tool[] = [
-    ...options.tools.map((t) => ({ name: t.name, description: t.description, input_schema: z.toJSONSchema(t.input) as Anthropic.Tool.InputSchema })),
-    { name: 'finish', description: options.finish.description, input_schema: z.toJSONSchema(options.finish.input) as Anthropic.Tool.InputSchema, cache_control: { type: 'ephemeral' } },
+    ...options.tools.map((t) => strictTool(t.name, t.description, t.input)),
+    strictTool('finish', options.finish.description, options.finish.input, { cache: true }),
   ];
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: options.prompt }];
   for (let turn = 1; turn <= maxTurns; turn++) {

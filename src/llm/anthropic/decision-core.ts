@@ -25,6 +25,7 @@ import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
 import { spentToday } from '../budget.ts';
 import type { Queryable } from '../../engine/run-store.ts';
 import { DEFAULT_MODELS } from '../models.ts';
+import { strictTool } from './tools.ts';
 
 export const triageSchema = z.object({
   route: z.enum(['invoice', 'support', 'unrouted']),
@@ -75,12 +76,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
     if (!p) throw new Error(`prompts/${task}.md is missing`);
     return p;
   };
-  const triageTool: Anthropic.Tool = {
-    name: 'triage_decision',
-    description: 'Record the routing and classification of the item.',
-    input_schema: z.toJSONSchema(triageSchema) as Anthropic.Tool.InputSchema,
-    cache_control: { type: 'ephemeral' },
-  };
+  const triageTool = strictTool('triage_decision', 'Record the routing and classification of the item.', triageSchema, { cache: true });
 
   const call = async (p: PromptFile, messages: Anthropic.MessageParam[], tools?: Anthropic.Tool[]): Promise<CallResult> => {
     const started = Date.now();

@@ -12,6 +12,7 @@ import type { ModelExtractor, ModelReading } from '../../documents/extract.ts';
 import type { InvoiceFields } from '../../documents/invoice-fields.ts';
 import type { Logger } from '../../logger.ts';
 import { DEFAULT_MODELS } from '../models.ts';
+import { strictTool } from './tools.ts';
 import { costUsd, priceTable } from '../pricing.ts';
 import { loadPrompts, untrusted } from '../prompts.ts';
 
@@ -55,7 +56,7 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
   const prompts = loadPrompts();
   const prices = priceTable(process.env.LLM_PRICES);
   const model = env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong;
-  const tool: Anthropic.Tool = { name: 'invoice_fields', description: 'Record the fields read from the invoice.', input_schema: z.toJSONSchema(visionFieldsSchema) as Anthropic.Tool.InputSchema, cache_control: { type: 'ephemeral' } };
+  const tool = strictTool('invoice_fields', 'Record the fields read from the invoice.', visionFieldsSchema, { cache: true });
 
   const read = async (task: 'extract_invoice_vision' | 'extract_invoice_text', content: Anthropic.ContentBlockParam[]): Promise<ModelReading> => {
     const prompt = prompts.get(task);
