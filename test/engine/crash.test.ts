@@ -6,17 +6,28 @@ import fs from 'node:fs';
 import { crashable, countOnce, effects, slowAction, suicidal, workflows } from '../fixtures/engine-workflows.ts';
 import { engineFixture, runRow, transitions, type EngineFixture } from './harness.ts';
 import { startWorker, waitForFile } from './workers.ts';
+import { agentCrashable, llmWorkflows } from '../fixtures/llm-workflows.ts';
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-server.ts';
 
 // The in-process engine here only starts runs and sends commands (workers: false); the runs are
 // executed by real worker processes that the tests kill with SIGKILL.
 describe('crashes and scale-out (real worker processes)', () => {
   let fx: EngineFixture;
+  let fake: FakeAnthropic;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-crash-'));
   before(async () => {
-    fx = await engineFixture(workflows, {}, { workers: false });
+    fx = await engineFixture([...workflows, ...llmWorkflows], {}, { workers: false });
+    // The model answers by the conversation so far: search first, then finish.
+    fake = await startFakeAnthropic((body) =>
+      body.messages.length === 1
+        ? { toolUse: { name: 'kb_search', input: { query: 'export csv' } } }
+        : { toolUse: { name: 'finish', input: { answer: 'Reports → Export → CSV', confidence: 0.8 } } },
+    );
+    process.env.FAKE_ANTHROPIC_URL = fake.url;
   });
   after(async () => {
     await fx.close();
+    await fake.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -42,6 +53,26 @@ describe('crashes and scale-out (real worker processes)', () => {
     assert.deepEqual(done.filter((e) => e === 'three'), ['three']);
     assert.deepEqual((await runRow(fx.db, runId)).output, { sum: 6, sent: true });
     assert.match((await transitions(fx.db, runId)).join('\n'), /running→running: recovered: the previous worker stopped mid-run/);
+  });
+
+  test('a worker killed during the agent loop: after restart the paid model turn is not called again', async () => {
+    const marker = path.join(tmp, 'searching');
+    const first = await startWorker(fx.db.url);
+    const before = fake.requests.length;
+    const { runId } = await fx.engine.startRun(agentCrashable, { markerFile: marker, toolMs: 2000 });
+    await waitForFile(marker);
+    await first.kill('SIGKILL');
+    assert.equal(fake.requests.length - before, 1, 'one model turn was paid before the crash');
+
+    const second = await startWorker(fx.db.url);
+    try {
+      assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'], timeoutMs: 20_000 }), 'completed');
+    } finally {
+      await second.kill('SIGTERM');
+    }
+    assert.equal(fake.requests.length - before, 2, 'turn one came from the checkpoint; only turn two was asked');
+    assert.deepEqual(await effects(fx.db.pool, runId), ['kb_search', 'kb_search'], 'the interrupted tool run ran again');
+    assert.deepEqual((await runRow(fx.db, runId)).output, { finished: true, result: { answer: 'Reports → Export → CSV', confidence: 0.8 }, turns: 2, reason: 'finished' });
   });
 
   test('an action interrupted by a crash is reported uncertain, not repeated, until an operator resolves it', async () => {
