@@ -63,6 +63,8 @@ export interface ExtractionResult {
   timings_ms: Record<string, number>;
   /** What the reader left out or worked around (pages beyond the limit, a retried OCR). */
   warnings: string[];
+  /** The e-invoice says this is a credit note: money owed to us, never a bill to pay. */
+  credit_note: boolean;
   /** Every model call made for this document, with tokens and cost. */
   model_calls: Array<ModelCall & { path: 'vision' | 'text_model' }>;
   error?: string;
@@ -222,7 +224,7 @@ export async function extractDocument(
     timings.total = Date.now() - started;
     return {
       file, pages, source, fields: Object.fromEntries(KEY_FIELDS.map((k) => [k, null])) as ExtractionResult['fields'], detail: null, paths, checks: [], review: [],
-      needs_review: true, not_an_invoice: null, line_items: [], timings_ms: timings, warnings, model_calls: modelCalls, error: errorMessage(err),
+      needs_review: true, not_an_invoice: null, line_items: [], timings_ms: timings, warnings, credit_note: creditNote, model_calls: modelCalls, error: errorMessage(err),
     };
   }
   const checked = crossCheck(found);
@@ -249,6 +251,7 @@ export async function extractDocument(
     line_items: primary?.line_items ?? [],
     timings_ms: timings,
     warnings,
+    credit_note: creditNote,
     model_calls: modelCalls,
   };
 }

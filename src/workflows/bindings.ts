@@ -93,6 +93,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
           checks: r.checks,
           not_an_invoice: r.not_an_invoice,
           model_calls: r.model_calls,
+          credit_note: r.credit_note,
           ...(r.error ? { error: r.error } : {}),
         };
       },

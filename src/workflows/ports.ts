@@ -96,6 +96,8 @@ export interface DocumentExtraction {
   review: Array<{ field: string; values: Array<{ source: string; value: unknown }>; note?: string }>;
   checks: unknown;
   not_an_invoice: string | null;
+  /** A credit note (from its e-invoice type): booked as a credit, never paid. */
+  credit_note?: boolean;
   /** Model calls made reading it (vision, text), with their tokens and cost. */
   model_calls: Array<ModelCall & { path: string }>;
   error?: string;

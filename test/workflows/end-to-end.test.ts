@@ -91,6 +91,25 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     assert.equal(approval.request.fields?.due_date, '2026-12-02');
   });
 
+  test('a credit note is proposed and booked as a negative amount, and nothing is paid', async () => {
+    const xml = ciiInvoice({ number: 'GS-2026-5', total: '119.00', tax: '19.00', basis: '100.00', iban: 'DE89370400440532013000' }).replace('<ram:TypeCode>380</ram:TypeCode>', '<ram:TypeCode>381</ram:TypeCode>');
+    const raw = await new MailComposer({
+      from: 'rechnung@nordlicht.example', to: 'ap@mailroom.example', subject: 'Gutschrift GS-2026-5', text: 'Anbei unsere Gutschrift.', messageId: '<gs-5@nordlicht.example>',
+      attachments: [{ filename: 'xrechnung-gutschrift.xml', content: xml, contentType: 'application/xml' }],
+    }).compile().build();
+    fs.writeFileSync(path.join(inbox, 'gutschrift.eml'), raw);
+    const approval = await approvalFor((a) => a.kind === 'invoice.approval' && a.title.includes('GS-2026-5'));
+    assert.match(approval.title, /^Credit note GS-2026-5/);
+    assert.equal(approval.amount, -119);
+    assert.match(approval.request.proposal.description, /nothing is paid/);
+    const paymentsBefore = (await db.pool.query('SELECT count(*)::int AS n FROM mailroom.payments')).rows[0].n;
+    await vote(approval.id, 'cli:alice');
+    assert.equal(await app.engine.waitForRun(approval.run_id, { states: ['completed', 'failed'], timeoutMs: 30_000 }), 'completed');
+    const ledger = await db.pool.query(`SELECT total FROM mailroom.ledger_entries WHERE invoice_number = 'GS-2026-5'`);
+    assert.deepEqual(ledger.rows, [{ total: '-119' }]);
+    assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM mailroom.payments')).rows[0].n, paymentsBefore, 'no payment for a credit note');
+  });
+
   test('a support email gets a draft, an approval, and one threaded reply at the SMTP peer', async () => {
     drop('10-support-technical.eml');
     const approval = await approvalFor((a) => a.kind === 'support.reply');

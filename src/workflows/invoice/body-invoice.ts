@@ -26,5 +26,6 @@ export function invoiceFromBody(text: string): DocumentExtraction | null {
     checks: { body_only: true },
     not_an_invoice: null,
     model_calls: [],
+    credit_note: false,
   };
 }

@@ -81,16 +81,25 @@ export const invoiceWorkflow = defineWorkflow({
 
     // The injection is already listed among the anomalies, which routeInvoice turns into reasons.
     await reportProgress(step, s, 'extracted', `Read invoice ${fields.invoice_number ?? '?'}: ${fields.total ?? '?'} ${fields.currency ?? ''}${doc.needs_review ? ' (needs review)' : ''}${anomalies.length ? `; ${anomalies.length} anomal${anomalies.length > 1 ? 'ies' : 'y'}` : ''}. Waiting for approval.`);
-    const route = routeInvoice(policy, { total: fields.total, anomalies, needsReview: doc.needs_review, injectionSuspected: false });
+    // A credit note is money owed to us: proposed and booked as a negative amount, never paid.
+    const credit = doc.credit_note === true;
+    const amount = credit && fields.total !== null ? -Math.abs(fields.total) : fields.total;
+    const route = routeInvoice(policy, { total: amount, anomalies, needsReview: doc.needs_review, injectionSuspected: false });
     const vendorName = facts.vendor?.name ?? fields.vendor ?? 'unknown vendor';
-    const approved = { vendor: vendorName, invoice_number: fields.invoice_number, total: fields.total, currency: fields.currency, iban: fields.iban, due_date: fields.due_date };
+    const approved = { vendor: vendorName, invoice_number: fields.invoice_number, total: amount, currency: fields.currency, iban: fields.iban, due_date: fields.due_date };
     const decision = await askForApproval(step, { pool, notifier: s.notifier }, {
       key: 'invoice',
       kind: 'invoice.approval',
-      title: `Invoice ${fields.invoice_number ?? '?'} from ${vendorName}: ${fields.total ?? '?'} ${fields.currency ?? ''}`.trim(),
+      title: `${credit ? 'Credit note' : 'Invoice'} ${fields.invoice_number ?? '?'} from ${vendorName}: ${amount ?? '?'} ${fields.currency ?? ''}`.trim(),
       request: {
         summary: { from: original ?? undefined, subject: input.email?.subject, receivedAt: input.email?.date ?? undefined, channel: input.email ? 'email' : 'document', excerpt: input.email?.text.slice(0, 400) },
-        proposal: { type: 'booking', description: `book to the ledger and schedule payment of ${fields.total ?? '?'} ${fields.currency ?? ''} for ${fields.due_date ?? 'the due date'}`, parameters: approved },
+        proposal: {
+          type: 'booking',
+          description: credit
+            ? `book the credit note to the ledger as a credit of ${amount ?? '?'} ${fields.currency ?? ''}; nothing is paid`
+            : `book to the ledger and schedule payment of ${fields.total ?? '?'} ${fields.currency ?? ''} for ${fields.due_date ?? 'the due date'}`,
+          parameters: approved,
+        },
         reasoning: anomalies.length ? `anomalies: ${anomalies.join('; ')}` : 'vendor known, purchase order open and matching',
         confidence: doc.needs_review ? 0.4 : anomalies.length ? 0.6 : 0.9,
         reasons: route.reasons,
@@ -98,7 +107,7 @@ export const invoiceWorkflow = defineWorkflow({
         review: doc.review,
         editable: ['invoice_number', 'invoice_date', 'due_date', 'total', 'currency', 'iban'],
       },
-      amount: fields.total,
+      amount,
       currency: fields.currency,
       tier: route.tier,
       requiredApprovals: route.required,
@@ -122,6 +131,11 @@ export const invoiceWorkflow = defineWorkflow({
       runId: ctx.runId, vendorId: facts.vendor?.id ?? null, vendorName: final.vendor, invoiceNumber: final.invoice_number!, invoiceDate: fields.invoice_date,
       dueDate: final.due_date, poNumber: fields.po_number, currency: final.currency!, subtotal: fields.subtotal, tax: fields.tax, total: final.total!, iban: final.iban, approvedBy: decision.approvers,
     }), { kind: 'ledger.book', parameters: { invoice_number: final.invoice_number, total: final.total, iban: final.iban }, repeatable: true });
+    if (credit) {
+      await reportProgress(step, s, 'booked', `Approved by ${decision.approvers.join(', ')}: credit note booked; nothing to pay.`);
+      await step.decide({ action: 'invoice.credit_booked', parameters: { ledgerId: booking.id }, reasoning: `a credit note, approved by ${decision.approvers.join(', ')}: booked as a credit, no payment` });
+      return { outcome: 'booked', fields: { ...fields, ...final }, needs_review: doc.needs_review, anomalies, ledgerId: booking.id, paymentId: null, approvers: decision.approvers, reason: 'credit note' };
+    }
     const payment = await step.action('schedule-payment', () => s.ledger.schedulePayment({
       ledgerId: booking.id, runId: ctx.runId, amount: final.total!, currency: final.currency!, iban: final.iban, dueDate: final.due_date,
     }), { kind: 'payment.schedule', parameters: { total: final.total, iban: final.iban }, repeatable: true });
