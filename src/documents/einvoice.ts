@@ -5,9 +5,9 @@
  * because a PDF whose picture and data disagree is precisely what a person must see.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { normaliseIban } from './iban.ts';
 import type { InvoiceFields } from './invoice-fields.ts';
+import { pdfAttachments } from './pdf-text.ts';
 
 /** File names the standards give the embedded XML; any other .xml attachment is tried last. */
 const KNOWN_NAMES = /^(factur-x|zugferd-invoice|ZUGFeRD-invoice|xrechnung|order-x)\.xml$/i;
@@ -190,19 +190,12 @@ export function parseEInvoiceXml(xml: Buffer | string): ParsedEInvoice | null {
 
 /** The e-invoice embedded in a PDF (PDF/A-3 attachment), or null when it carries none. */
 export async function readEmbeddedInvoice(pdf: Buffer): Promise<EmbeddedInvoice | null> {
-  const task = getDocument({ data: new Uint8Array(pdf), isEvalSupported: false, verbosity: 0, stopAtErrors: false });
-  try {
-    const doc = await task.promise;
-    const attachments = ((await doc.getAttachments()) ?? {}) as Record<string, { filename: string; content: Uint8Array }>;
-    const xmls = Object.values(attachments)
-      .filter((a) => /\.xml$/i.test(a.filename) && a.content.byteLength <= MAX_XML_BYTES)
-      .sort((a, b) => Number(KNOWN_NAMES.test(b.filename)) - Number(KNOWN_NAMES.test(a.filename)));
-    for (const a of xmls) {
-      const parsed = parseEInvoiceXml(Buffer.from(a.content));
-      if (parsed) return { format: `${parsed.syntax} (${a.filename})`, fields: parsed.fields, creditNote: parsed.creditNote };
-    }
-    return null;
-  } finally {
-    await task.destroy().catch(() => undefined);
+  const xmls = (await pdfAttachments(pdf))
+    .filter((a) => /\.xml$/i.test(a.filename) && a.content.byteLength <= MAX_XML_BYTES)
+    .sort((a, b) => Number(KNOWN_NAMES.test(b.filename)) - Number(KNOWN_NAMES.test(a.filename)));
+  for (const a of xmls) {
+    const parsed = parseEInvoiceXml(Buffer.from(a.content));
+    if (parsed) return { format: `${parsed.syntax} (${a.filename})`, fields: parsed.fields, creditNote: parsed.creditNote };
   }
+  return null;
 }

@@ -114,5 +114,17 @@ describe('bad documents end in a clear result, never a crash or a hang', () => {
     assert.equal(r.fields.total, 1250);
     assert.match(r.warnings.join('\n'), /only the first 50 of 500 pages/, 'the result says what was left out');
   });
-});
 
+  test('a PDF that keeps the reader busy past its time limit is stopped, and the next document is read normally', TIMEOUT, async () => {
+    const huge = textPdf(Array.from({ length: 500 }, (_, i) => [`Page ${i + 1}: the quick brown fox jumps over the lazy dog`]));
+    // pdf.js runs in a worker thread; when a request overruns, the thread is terminated, not waited for.
+    await assert.rejects(openPdf(huge, { maxPages: 500, timeoutMs: 5 }), /reading the PDF took longer than 5 ms: stopped/);
+    const pdf = await openPdf(textPdf([INVOICE]));
+    try {
+      assert.equal(pdf.pages, 1);
+      assert.match(pdf.texts[0]!, /INV-2041/);
+    } finally {
+      await pdf.close();
+    }
+  });
+});
