@@ -26,6 +26,7 @@ import { spentToday } from '../budget.ts';
 import type { Queryable } from '../../engine/run-store.ts';
 import { DEFAULT_MODELS } from '../models.ts';
 import { strictTool } from './tools.ts';
+import { createCacheWatch } from '../cache-watch.ts';
 
 export const triageSchema = z.object({
   route: z.enum(['invoice', 'support', 'unrouted']),
@@ -62,6 +63,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
     options.client ??
     new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
   const prompts = loadPrompts();
+  const watchCache = createCacheWatch(options.log);
   const house = prompts.get('house') ?? { body: '' };
   const prices = priceTable(process.env.LLM_PRICES);
   const models = { fast: env.LLM_MODEL_FAST ?? DEFAULT_MODELS.fast, strong: env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong };
@@ -96,12 +98,9 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
       }),
     ));
     const u = res.usage;
-    return {
-      content: res.content,
-      model: res.model,
-      latencyMs: Date.now() - started,
-      usage: { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 },
-    };
+    const usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
+    watchCache(p.task, usage);
+    return { content: res.content, model: res.model, latencyMs: Date.now() - started, usage };
   };
 
   const record = (step: StepApi, action: string, r: CallResult, extra: { parameters?: unknown; reasoning: string; confidence?: number }) =>

@@ -13,6 +13,7 @@ import type { InvoiceFields } from '../../documents/invoice-fields.ts';
 import type { Logger } from '../../logger.ts';
 import { DEFAULT_MODELS } from '../models.ts';
 import { strictTool } from './tools.ts';
+import { createCacheWatch } from '../cache-watch.ts';
 import { costUsd, priceTable } from '../pricing.ts';
 import { loadPrompts, untrusted } from '../prompts.ts';
 
@@ -55,6 +56,7 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
   const client = options.client ?? new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
   const prompts = loadPrompts();
   const prices = priceTable(process.env.LLM_PRICES);
+  const watchCache = createCacheWatch(options.log);
   const model = env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong;
   const tool = strictTool('invoice_fields', 'Record the fields read from the invoice.', visionFieldsSchema, { cache: true });
 
@@ -72,6 +74,7 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
     const u = res.usage;
     const usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
     const call = { provider: 'anthropic', model: res.model, ...usage, costUsd: costUsd(res.model, usage, prices), latencyMs: Date.now() - started };
+    watchCache(task, usage);
     options.log.info({ component: 'extract', task, model: res.model, input_tokens: usage.inputTokens, output_tokens: usage.outputTokens }, 'model read an invoice');
     const use = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use' && b.name === 'invoice_fields');
     return { fields: parseFieldsAnswer(use?.input, Boolean(use)), call };
