@@ -36,7 +36,7 @@ describe('vision extraction path', { skip: needsShared }, () => {
     assert.equal(r.needs_review, false);
     const sent = fake.requests.at(-1)!.body;
     assert.equal(sent.messages[0].content[0].type, 'image');
-    assert.equal(sent.messages[0].content[0].source.media_type, 'image/png');
+    assert.match(sent.messages[0].content[0].source.media_type, /^image\/(png|jpeg)$/);
     assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'invoice_fields' });
   });
 
@@ -64,5 +64,16 @@ describe('vision extraction path', { skip: needsShared }, () => {
       assert.ok(c.inputTokens > 0 && c.costUsd > 0, 'tokens and cost of each call');
     }
     assert.ok(r.detail!.total.sources.includes('text_model'));
+  });
+
+  test('a phone photo is sent to the vision model resized to a 1568 px long edge, as JPEG', async () => {
+    const sharp = (await import('sharp')).default;
+    const photo = await sharp({ create: { width: 3000, height: 4000, channels: 3, background: '#f4f1ea' } }).jpeg().toBuffer();
+    const before = fake.requests.length;
+    await vision().fromImages([photo]).catch(() => undefined);
+    const image = fake.requests.slice(before)[0]!.body.messages[0].content[0];
+    assert.equal(image.source.media_type, 'image/jpeg');
+    const meta = await sharp(Buffer.from(image.source.data, 'base64')).metadata();
+    assert.deepEqual([meta.width, meta.height], [1176, 1568]);
   });
 });
