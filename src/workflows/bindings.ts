@@ -94,6 +94,7 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
           not_an_invoice: r.not_an_invoice,
           model_calls: r.model_calls,
           credit_note: r.credit_note,
+          warnings: r.warnings,
           ...(r.error ? { error: r.error } : {}),
         };
       },

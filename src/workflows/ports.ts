@@ -96,6 +96,8 @@ export interface DocumentExtraction {
   review: Array<{ field: string; values: Array<{ source: string; value: unknown }>; note?: string }>;
   checks: unknown;
   not_an_invoice: string | null;
+  /** What the reader left out or worked around, for the approver to know. */
+  warnings?: string[];
   /** A credit note (from its e-invoice type): booked as a credit, never paid. */
   credit_note?: boolean;
   /** Model calls made reading it (vision, text), with their tokens and cost. */

@@ -102,6 +102,7 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     assert.match(approval.title, /^Credit note GS-2026-5/);
     assert.equal(approval.amount, -119);
     assert.match(approval.request.proposal.description, /nothing is paid/);
+    assert.ok(approval.request.reasons?.some((r: string) => /credit note/.test(r)), 'the reader’s warning reaches the approver');
     const paymentsBefore = (await db.pool.query('SELECT count(*)::int AS n FROM mailroom.payments')).rows[0].n;
     await vote(approval.id, 'cli:alice');
     assert.equal(await app.engine.waitForRun(approval.run_id, { states: ['completed', 'failed'], timeoutMs: 30_000 }), 'completed');

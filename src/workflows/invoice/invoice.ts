@@ -102,7 +102,7 @@ export const invoiceWorkflow = defineWorkflow({
         },
         reasoning: anomalies.length ? `anomalies: ${anomalies.join('; ')}` : 'vendor known, purchase order open and matching',
         confidence: doc.needs_review ? 0.4 : anomalies.length ? 0.6 : 0.9,
-        reasons: route.reasons,
+        reasons: [...route.reasons, ...(doc.warnings ?? [])],
         fields: { ...fields },
         review: doc.review,
         editable: ['invoice_number', 'invoice_date', 'due_date', 'total', 'currency', 'iban'],
