@@ -20,6 +20,9 @@ export function chooseProvider(config: Pick<Config, 'env'>): 'anthropic' | 'open
   return 'offline';
 }
 
+/** What every offline decision records: its provider and rules version, and no tokens or cost. */
+const free = (r: { confidence: number; provider: string; model?: string | null }) => ({ confidence: r.confidence, provider: r.provider, model: r.model ?? undefined, inputTokens: 0, outputTokens: 0, costUsd: 0 });
+
 export function createOfflineDecisionCore(): DecisionCorePort {
   return {
     provider: 'offline',
@@ -31,12 +34,7 @@ export function createOfflineDecisionCore(): DecisionCorePort {
         action: 'triage',
         parameters: { route: result.route, category: result.category, priority: result.priority, language: result.language, sentiment: result.sentiment },
         reasoning: result.reasoning,
-        confidence: result.confidence,
-        provider: result.provider,
-        model: result.model ?? undefined,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
+        ...free(result),
         latencyMs: Date.now() - started,
       });
       return result;
@@ -47,12 +45,7 @@ export function createOfflineDecisionCore(): DecisionCorePort {
         action: 'draft.reply',
         parameters: { citations: result.citations, language: input.language },
         reasoning: result.citations.length ? `template reply built from ${result.citations.join(', ')}` : 'no article to build a reply from',
-        confidence: result.confidence,
-        provider: result.provider,
-        model: result.model ?? undefined,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
+        ...free(result),
       });
       return result;
     },
