@@ -4,8 +4,25 @@
  */
 export type InputKind = 'email' | 'pdf' | 'image' | 'einvoice' | 'trigger' | 'unknown';
 
-/** An XML e-invoice (XRechnung, Factur-X/ZUGFeRD CII, UBL) by its root element. */
-const EINVOICE_ROOT = /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<([\w-]+:)?(CrossIndustryInvoice|CrossIndustryDocument|Invoice|CreditNote)[\s>]/;
+const EINVOICE_ROOT = /^<([\w-]+:)?(CrossIndustryInvoice|CrossIndustryDocument|Invoice|CreditNote)[\s>]/;
+
+/**
+ * An XML e-invoice (XRechnung, Factur-X/ZUGFeRD CII, UBL), by its root element. The prolog (XML
+ * declaration, comments, processing instructions) is skipped by scanning, not by a regex that a
+ * hostile run of comments could send into exponential backtracking.
+ */
+function isEInvoiceXml(bytes: Buffer): boolean {
+  const text = bytes.subarray(0, 65536).toString('utf8');
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++;
+    if (text.startsWith('<?', i)) i = text.indexOf('?>', i);
+    else if (text.startsWith('<!--', i)) i = text.indexOf('-->', i);
+    else return EINVOICE_ROOT.test(text.slice(i, i + 64));
+    if (i < 0) return false;
+    i += text[i] === '?' ? 2 : 3;
+  }
+}
 
 const HEADER = /^(from|to|subject|date|message-id|received|return-path|mime-version|content-type|delivered-to|reply-to|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|cc|sender|references|in-reply-to)[ \t]*:/im;
 
@@ -16,7 +33,7 @@ export function detectInputKind(bytes: Buffer): { kind: InputKind; contentType: 
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kind: 'image', contentType: 'image/jpeg' };
   if (head.subarray(0, 4).toString('latin1') === 'II*\0' || head.subarray(0, 4).toString('latin1') === 'MM\0*') return { kind: 'image', contentType: 'image/tiff' };
   if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return { kind: 'image', contentType: 'image/webp' };
-  if (EINVOICE_ROOT.test(bytes.subarray(0, 65536).toString('utf8'))) return { kind: 'einvoice', contentType: 'application/xml' };
+  if (isEInvoiceXml(bytes)) return { kind: 'einvoice', contentType: 'application/xml' };
   const text = bytes.subarray(0, 8192).toString('latin1').replace(/^\uFEFF/, '');
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {

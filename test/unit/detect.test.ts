@@ -21,3 +21,13 @@ test('every sample message is recognised as a message', { skip: needsShared }, (
     assert.equal(detectInputKind(fs.readFileSync(path.join(dir, f))).kind, 'email', f);
   }
 });
+
+// The hostile case would not finish with a backtracking pattern; the timeout turns a hang into a failure.
+test('XML e-invoices are recognised by their root after any prolog; a hostile run of comments does not hang', { timeout: 10_000 }, () => {
+  const ubl = '\uFEFF<?xml version="1.0"?>\n<!-- generated -->\n<?pi x?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><cbc:ID>1</cbc:ID></Invoice>';
+  assert.equal(detectInputKind(Buffer.from(ubl)).kind, 'einvoice');
+  assert.equal(detectInputKind(Buffer.from('<rsm:CrossIndustryInvoice xmlns:rsm="x"/>')).kind, 'einvoice');
+  assert.notEqual(detectInputKind(Buffer.from('<?xml version="1.0"?><notes/>')).kind, 'einvoice');
+  const hostile = Buffer.from(`<?xml version="1.0"?>${'<!-- a -->'.repeat(5000)}<notes/>`);
+  assert.notEqual(detectInputKind(hostile).kind, 'einvoice');
+});
