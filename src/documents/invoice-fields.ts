@@ -49,6 +49,9 @@ const LINE_ITEM = new RegExp(`^(.{3,60}?)\\s+(\\d{1,4})\\s+(${AMOUNT})\\s*$`);
 const HEADINGS = /^(invoice|tax invoice|facture|rechnung|factura|fattura|factuur|receipt|bill|quote)\b/i;
 const LEGAL_FORM = /\b(inc\.?|llc|ltd\.?|limited|gmbh|ag|sarl|sas|s\.a\.|bv|plc|corp\.?|co\.|company|sdn\.? bhd\.?|pte\.? ltd)\b/i;
 
+const MAX_LINE = 300;
+const MAX_LINES = 3000;
+
 /** Total labels as real invoices print them, strongest first; the amount may sit on the next line. */
 const TOTAL_LABELS = [
   /\b(total (amount )?due|amount due|balance due|total ttc|grand total|invoice total|total for this invoice|total payable|total à payer|somme à payer|gesamtbetrag(?! der)|rechnungsbetrag|endbetrag|zahlbetrag|bruttosumme|rechnungssumme brutto|summe brutto|bruttobetrag|zu zahlen|importe total|totale (fattura|documento)|te betalen|totaal|total at checkout|total facture|nett total|round(ed)? total)\b/i,
@@ -90,7 +93,9 @@ function orderFor(currency: string | null, text: string): DateOrder {
 }
 
 export function extractInvoiceFields(text: string): { fields: InvoiceFields; confidence: FieldConfidence } {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  // Hostile documents: the patterns below are linear per line but quadratic in a line's length,
+  // so a line is cut at MAX_LINE characters and the document at MAX_LINES lines (invoices are far below both).
+  const lines = text.split(/\r?\n/, MAX_LINES).map((l) => l.trim().slice(0, MAX_LINE)).filter(Boolean);
   const body = lines.join('\n');
   const conf: FieldConfidence = {};
   const currency = detectCurrency(body);
