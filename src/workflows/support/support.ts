@@ -14,6 +14,9 @@ import { reportProgress, type EmailSummary, type Priority, type SupportCategory,
 import { replySubject, quoteOriginal } from './reply-text.ts';
 import { senderHistory } from './history.ts';
 
+/** Articles ranked below this share of the best match are left out of the answer. */
+const RELEVANT_SHARE = 0.4;
+
 export interface SupportOutput {
   category: SupportCategory;
   priority: Priority;
@@ -49,7 +52,10 @@ export const supportWorkflow = defineWorkflow({
     const text = input.email?.text ?? input.text;
 
     const articles = await step.run('kb.search', async () =>
-      (await searchArticles(pool, `${input.email?.subject ?? ''} ${text}`.slice(0, 4000), 3)).map((a) => ({ id: a.id, title: a.title, body: a.body, rank: a.rank })),
+      (await searchArticles(pool, `${input.email?.subject ?? ''} ${text}`.slice(0, 4000), 3))
+        // A weak match beside a strong one is noise: it would be cited in the reply.
+        .filter((a, _, all) => a.rank >= all[0]!.rank * RELEVANT_SHARE)
+        .map((a) => ({ id: a.id, title: a.title, body: a.body, rank: a.rank })),
     );
     const solvable = articles.length > 0 && triage?.solvable !== false;
     await step.decide({
