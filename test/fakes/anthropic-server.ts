@@ -2,12 +2,23 @@
  * A local server speaking the Anthropic Messages API (POST /v1/messages) for the real SDK to
  * talk to through `baseURL`. Each test scripts the answers; every request is recorded so tests
  * can assert on what the SDK really sent. Prompt caching is modelled as documented: a prefix up
- * to a `cache_control` breakpoint, at least MIN_CACHEABLE tokens, identical to one seen in the
+ * to a `cache_control` breakpoint, at least the model's minimum cacheable length, identical to one seen in the
  * last 5 minutes, is read from cache; otherwise it is written.
  */
 import http from 'node:http';
 
-export const MIN_CACHEABLE_TOKENS = 1024;
+/**
+ * The minimum cacheable prefix per model, as Anthropic documents it: 4,096 tokens for Haiku 4.5
+ * (taken for the 5.x Haiku too) and Opus 4.5/4.6, 2,048 for Opus 4.7 and Haiku 3.x, 512 for the
+ * Opus 5 generation, 1,024 for Sonnet and the rest. Kept here, apart from Mailroom's own table,
+ * so the fake does not share Mailroom's beliefs.
+ */
+export function minCacheableTokens(model: string): number {
+  if (/haiku-3/.test(model) || /opus-4-7/.test(model)) return 2048;
+  if (/haiku/.test(model) || /opus-4-[56]/.test(model)) return 4096;
+  if (/(opus|fable|mythos)-5/.test(model)) return 512;
+  return 1024;
+}
 
 export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
@@ -61,7 +72,7 @@ export async function startFakeAnthropic(script: (body: any, n: number) => Reply
       const prefix = prefixUpToBreakpoint(body);
       const all = JSON.stringify(body);
       let cacheRead = 0, cacheWrite = 0;
-      if (prefix && tokens(prefix) >= MIN_CACHEABLE_TOKENS) {
+      if (prefix && tokens(prefix) >= minCacheableTokens(String(body.model))) {
         const seen = cache.get(prefix);
         if (seen && Date.now() - seen < 5 * 60_000) cacheRead = tokens(prefix);
         else cacheWrite = tokens(prefix);
