@@ -182,6 +182,8 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
   test('/mailroom is acknowledged within the window and answers help, pending, status, run (known workflows only) and retry (approvers only)', async () => {
     const { runId } = await fx.engine.startRun(reply, { title: 'T7' });
     await posted('T7');
+    // The message is posted just before the run records that it waits: wait for that too.
+    await fx.engine.waitForRun(runId, { states: ['waiting'] });
     const hook = await new Promise<{ url: string; texts: string[]; close(): void }>((resolve) => {
       const texts: string[] = [];
       import('node:http').then(({ createServer }) => {
