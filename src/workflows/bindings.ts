@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.ts';
-import { InputError } from '../errors.ts';
+import { InputError, errorMessage } from '../errors.ts';
 import type { HttpServer } from '../http/server.ts';
 import type { Intake } from '../intake/intake.ts';
 import type { Logger } from '../logger.ts';
@@ -44,6 +44,8 @@ export async function bindPorts(deps: { config: Config; pool: pg.Pool; log: Logg
     : provider === 'openai' ? createOpenAICompatibleDecisionCore({ config, log })
     : createOfflineDecisionCore();
   log.info({ provider: decisions.provider }, 'decision provider');
+  // A prompt prefix below the model's minimum cacheable length is never cached, and nothing says so: check once.
+  if (deps.role === 'service' && decisions.checkCache) void decisions.checkCache().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not check the prompt cache floors'));
   const ocr = createOcrPool({ languages: env.OCR_LANGUAGES.split(',') });
   // With Claude configured, the vision model is a third independent path beside text layer and OCR.
   const vision = provider === 'anthropic' ? createAnthropicInvoiceVision({ config, log }) : provider === 'openai' ? createOpenAICompatibleInvoiceVision({ config, log }) : undefined;

@@ -82,6 +82,16 @@ export interface DecisionCorePort {
   /** One model call (or none, offline) that routes and classifies; records its decision. */
   triage(step: StepApi, input: TriageInput): Promise<TriageResult>;
   draftReply(step: StepApi, input: DraftInput): Promise<DraftResult>;
+  /** Providers with prompt caching: whether each task's stable prefix can be cached at all. */
+  checkCache?(): Promise<CacheCheck[]>;
+}
+
+export interface CacheCheck {
+  task: string;
+  model: string;
+  tokens: number;
+  floor: number;
+  cached: boolean;
 }
 
 /** The invoice fields workflows act on: the extractor's key fields, values only. */

@@ -61,6 +61,12 @@ export async function startFakeAnthropic(script: (body: any, n: number) => Reply
     req.on('data', (c) => (raw += c));
     req.on('end', async () => {
       const body = JSON.parse(raw || '{}');
+      if (req.url?.endsWith('/count_tokens')) {
+        // Token counting (free, not a model call): the same ~4 characters a token.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ input_tokens: tokens(JSON.stringify({ system: body.system, tools: body.tools, messages: body.messages })) }));
+        return;
+      }
       requests.push({ headers: req.headers, body });
       const reply = script(body, requests.length);
       if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));

@@ -103,6 +103,19 @@ describe('Anthropic provider (real SDK, local Messages API)', () => {
     assert.match(r.output.reasoning, /possible prompt injection/);
   });
 
+  test('each task\'s stable prefix is counted against its model\'s minimum cacheable length, and a short one is reported', async () => {
+    const checks = await core.checkCache!();
+    assert.deepEqual(checks.map((c) => [c.task, c.cached]), [['triage', true], ['draft_reply', true]]);
+    assert.ok(checks[0]!.tokens >= minCacheableTokens(DEFAULT_MODELS.fast));
+    // Opus 4.5 needs 4,096 tokens; the draft prefix is built for Sonnet's 1,024.
+    const warnings: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const opus = createAnthropicDecisionCore({ config: loadConfig({ ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_MODEL_STRONG: 'claude-opus-4-5' }), log });
+    const draft = (await opus.checkCache!()).find((c) => c.task === 'draft_reply')!;
+    assert.equal(draft.cached, false);
+    assert.match(warnings.join('\n'), /stable prefix of draft_reply is \d+ tokens, below the 4096-token minimum of claude-opus-4-5/);
+  });
+
   test('malformed output gets one corrective retry with the validation error', async () => {
     script = (_b, n) => (n % 2 === 1 ? { toolUse: { name: 'triage_decision', input: { ...good, confidence: 'very' } } } : { toolUse: { name: 'triage_decision', input: good } });
     const start = fake.requests.length;

@@ -17,14 +17,14 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { StepApi } from '../../engine/types.ts';
 import type { Logger } from '../../logger.ts';
-import type { DecisionCorePort, DraftInput, DraftResult, TriageInput, TriageResult } from '../../workflows/ports.ts';
+import type { CacheCheck, DecisionCorePort, DraftInput, DraftResult, TriageInput, TriageResult } from '../../workflows/ports.ts';
 import { offlineTriage } from '../offline/triage.ts';
 import { prefilter } from '../prefilter.ts';
 import { costUsd, priceTable, type Usage } from '../pricing.ts';
 import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
 import { spentToday } from '../budget.ts';
 import type { Queryable } from '../../engine/run-store.ts';
-import { DEFAULT_MODELS } from '../models.ts';
+import { DEFAULT_MODELS, minCacheableTokens } from '../models.ts';
 import { strictTool } from './tools.ts';
 import { createCacheWatch } from '../cache-watch.ts';
 
@@ -80,23 +80,23 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
   };
   const triageTool = strictTool('triage_decision', 'Record the routing and classification of the item.', triageSchema, { cache: true });
 
+  const request = (p: PromptFile, messages: Anthropic.MessageParam[], tools?: Anthropic.Tool[]) => ({
+    model: models[p.tier],
+    max_tokens: p.max_tokens,
+    // Stable first: the shared house context, then the task's instructions; one breakpoint
+    // after them caches tools + both blocks, and the untrusted item follows uncached.
+    system: [
+      { type: 'text' as const, text: house.body },
+      { type: 'text' as const, text: p.body, cache_control: { type: 'ephemeral' as const } },
+    ],
+    ...(tools ? { tools, tool_choice: { type: 'tool' as const, name: tools[0]!.name } } : {}),
+    messages,
+  });
+
   const call = async (p: PromptFile, messages: Anthropic.MessageParam[], tools?: Anthropic.Tool[]): Promise<CallResult> => {
     const started = Date.now();
     const weight = estimateTokens([p.body, house.body, messages, tools ?? []]);
-    const res = await tokenLimiter.schedule({ weight }, () => limiter.schedule(() =>
-      client.messages.create({
-        model: models[p.tier],
-        max_tokens: p.max_tokens,
-        // Stable first: the shared house context, then the task's instructions; one breakpoint
-        // after them caches tools + both blocks, and the untrusted item follows uncached.
-        system: [
-          { type: 'text', text: house.body },
-          { type: 'text', text: p.body, cache_control: { type: 'ephemeral' } },
-        ],
-        ...(tools ? { tools, tool_choice: { type: 'tool' as const, name: tools[0]!.name } } : {}),
-        messages,
-      }),
-    ));
+    const res = await tokenLimiter.schedule({ weight }, () => limiter.schedule(() => client.messages.create(request(p, messages, tools))));
     const u = res.usage;
     const usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
     watchCache(p.task, usage);
@@ -128,6 +128,24 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
   return {
     provider: 'anthropic',
     prefilter,
+    /**
+     * Counts each task's stable prefix with the API's own tokenizer and compares it with the
+     * model's minimum cacheable length: a prefix below it is never cached, silently, so say so.
+     */
+    async checkCache() {
+      const out: CacheCheck[] = [];
+      for (const [task, tools] of [['triage', [triageTool]], ['draft_reply', undefined]] as const) {
+        const p = prompt(task);
+        const { max_tokens: _unused, ...counted } = request(p, [{ role: 'user', content: '.' }], tools ? [...tools] : undefined);
+        const { input_tokens } = await client.messages.countTokens(counted);
+        const floor = minCacheableTokens(models[p.tier]);
+        const check = { task, model: models[p.tier], tokens: input_tokens, floor, cached: input_tokens >= floor };
+        out.push(check);
+        if (check.cached) options.log.info({ component: 'llm', ...check }, 'prompt cache: stable prefix above the model minimum');
+        else options.log.warn({ component: 'llm', ...check }, `prompt cache: the stable prefix of ${task} is ${input_tokens} tokens, below the ${floor}-token minimum of ${models[p.tier]}: it will not be cached`);
+      }
+      return out;
+    },
     async triage(step, input): Promise<TriageResult> {
       const budget = await overBudget(step, 'triage');
       if (budget) {
