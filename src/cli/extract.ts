@@ -10,8 +10,9 @@ import { loadConfigOrExit } from './context.ts';
 
 function human(r: ExtractionResult): string {
   const f = r.fields;
-  const einvoice = r.paths.einvoice?.status === 'ok' ? ` and its e-invoice XML, ${r.paths.einvoice.reason}` : '';
-  const lines = [`${r.file}: ${r.pages} page(s), read from ${r.source}${einvoice}${r.needs_review ? '  NEEDS REVIEW' : ''}${r.not_an_invoice ? `  not an invoice: ${r.not_an_invoice}` : ''}`];
+  const einvoice = r.paths.einvoice?.status === 'ok' ? `e-invoice XML (${r.paths.einvoice.reason})` : '';
+  const read = r.source === 'einvoice' ? einvoice : `${r.pages} page(s), read from ${r.source}${einvoice ? ` and its ${einvoice}` : ''}`;
+  const lines = [`${r.file}: ${read}${r.needs_review ? '  NEEDS REVIEW' : ''}${r.not_an_invoice ? `  not an invoice: ${r.not_an_invoice}` : ''}`];
   for (const [k, v] of Object.entries(f)) if (v !== null) lines.push(`  ${k.padEnd(15)} ${v}${r.detail ? `   [${r.detail[k as keyof typeof r.detail].sources.join('+') || '-'}]` : ''}`);
   for (const c of r.checks) lines.push(`  check ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   for (const w of r.warnings ?? []) lines.push(`  note: ${w}`);
