@@ -101,3 +101,8 @@ test('a hostile document with a 200,000-character line of digits is read without
   const { fields } = extractInvoiceFields(`Invoice INV-1\n${'1 '.repeat(100_000)}x\nTotal due 12.50 EUR`);
   assert.equal(fields.total, 12.5);
 });
+
+test('a subtotal or tax label takes its amount from its own line, and "ohne USt." names the net amount, not the tax', () => {
+  const { fields } = extractInvoiceFields(['Beschreibung Nettopreis Menge Nettobetrag', '1 Trennblätter A4 20 198,00', 'Rechnungssumme ohne USt. 473,00', 'Steuerbetrag 56,87', 'Bruttosumme 529,87'].join('\n'));
+  assert.deepEqual([fields.subtotal, fields.tax, fields.total], [473, 56.87, 529.87]);
+});
