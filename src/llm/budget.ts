@@ -13,6 +13,12 @@ export async function spentToday(db: Queryable, workflow: string): Promise<numbe
   return rows[0]?.usd ?? 0;
 }
 
+/** Why the model may not be called for this workflow today, or null while the budget lasts. */
+export async function budgetSpent(db: Queryable, workflow: string, limitUsd: number): Promise<string | null> {
+  const spent = await spentToday(db, workflow);
+  return spent >= limitUsd ? `the daily model budget of $${limitUsd} for workflow "${workflow}" is spent ($${spent.toFixed(4)} today)` : null;
+}
+
 export async function costsByDay(db: Queryable, days: number) {
   const { rows } = await db.query(
     `SELECT day, workflow, provider, calls, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd

@@ -22,7 +22,7 @@ import { offlineTriage } from '../offline/triage.ts';
 import { prefilter } from '../prefilter.ts';
 import { costUsd, priceTable, type Usage } from '../pricing.ts';
 import { loadPrompts, untrusted, type PromptFile } from '../prompts.ts';
-import { spentToday } from '../budget.ts';
+import { budgetSpent } from '../budget.ts';
 import type { Queryable } from '../../engine/run-store.ts';
 import { DEFAULT_MODELS, minCacheableTokens } from '../models.ts';
 import { strictTool } from './tools.ts';
@@ -119,11 +119,7 @@ export function createAnthropicDecisionCore(options: { config: Config; log: Logg
 
   /** Checked once per decision and checkpointed, so a replay takes the same path. */
   const overBudget = (step: StepApi, task: string) =>
-    step.run(`${task}:budget`, async () => {
-      if (!options.pool) return null;
-      const spent = await spentToday(options.pool, step.workflow);
-      return spent >= env.LLM_DAILY_BUDGET_USD ? `the daily model budget of $${env.LLM_DAILY_BUDGET_USD} for workflow "${step.workflow}" is spent ($${spent.toFixed(4)} today)` : null;
-    });
+    step.run(`${task}:budget`, async () => (options.pool ? budgetSpent(options.pool, step.workflow, env.LLM_DAILY_BUDGET_USD) : null));
 
   return {
     provider: 'anthropic',

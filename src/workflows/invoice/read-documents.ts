@@ -7,7 +7,7 @@
 import { getBlob } from '../../intake/blobs.ts';
 import { NonRetriableError } from '../../errors.ts';
 import type { StepApi } from '../../engine/types.ts';
-import { spentToday } from '../../llm/budget.ts';
+import { budgetSpent } from '../../llm/budget.ts';
 import type { DocumentExtraction, WorkflowServices } from '../ports.ts';
 import { invoiceFromBody } from './body-invoice.ts';
 
@@ -19,11 +19,7 @@ interface DocumentRef {
 export async function readInvoiceDocuments(step: StepApi, s: WorkflowServices, documents: DocumentRef[], bodyText: string): Promise<DocumentExtraction[]> {
   // Without a document, the message body is read (and always reviewed by a person).
   if (!documents.length) return [invoiceFromBody(bodyText)!];
-  const budget = await step.run('extract:budget', async () => {
-    const spent = await spentToday(s.pool, step.workflow);
-    const limit = s.config.env.LLM_DAILY_BUDGET_USD;
-    return spent >= limit ? `the daily model budget of $${limit} for workflow "${step.workflow}" is spent ($${spent.toFixed(4)} today)` : null;
-  });
+  const budget = await step.run('extract:budget', () => budgetSpent(s.pool, step.workflow, s.config.env.LLM_DAILY_BUDGET_USD));
   if (budget) await step.decide({ action: 'invoice.models_skipped', reasoning: `${budget}: the documents are read by code alone`, provider: 'code' });
 
   // The first document that reads as an invoice is the one we process.
