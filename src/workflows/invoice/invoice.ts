@@ -14,7 +14,6 @@ import { NonRetriableError } from '../../errors.ts';
 import { detectInjection, routeInvoice } from '../../policy/decide.ts';
 import { reportProgress, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { findAnomalies } from './anomalies.ts';
-import { invoiceFromBody } from './body-invoice.ts';
 import { readInvoiceDocuments } from './read-documents.ts';
 
 export interface InvoiceOutput {
@@ -46,12 +45,12 @@ export const invoiceWorkflow = defineWorkflow({
     const s = ctx.services as WorkflowServices;
     const { pool, policy } = s;
     const empty = { fields: null, needs_review: false, anomalies: [], ledgerId: null, paymentId: null, approvers: [] };
-    if (!input.documents.length && !invoiceFromBody(input.email?.text ?? '')) {
+
+    const extractions = await readInvoiceDocuments(step, s, input.documents, input.email?.text ?? '');
+    if (!extractions.length) {
       await step.decide({ action: 'invoice.no_document', reasoning: 'the message has no PDF or image attachment, and its text does not read as an invoice' });
       return { ...empty, outcome: 'no_document', reason: 'no PDF or image attachment' };
     }
-
-    const extractions = await readInvoiceDocuments(step, s, input.documents, input.email?.text ?? '');
     const doc = extractions.find((e) => !e.not_an_invoice && !e.error);
     if (!doc) {
       const why = extractions.map((e) => `${e.file}: ${e.error ?? e.not_an_invoice}`).join('; ');

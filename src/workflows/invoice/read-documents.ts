@@ -16,9 +16,13 @@ interface DocumentRef {
   sha256: string;
 }
 
+/** The documents read, in order; empty when there is no document and the body is no invoice either. */
 export async function readInvoiceDocuments(step: StepApi, s: WorkflowServices, documents: DocumentRef[], bodyText: string): Promise<DocumentExtraction[]> {
   // Without a document, the message body is read (and always reviewed by a person).
-  if (!documents.length) return [invoiceFromBody(bodyText)!];
+  if (!documents.length) {
+    const body = invoiceFromBody(bodyText);
+    return body ? [body] : [];
+  }
   const budget = await step.run('extract:budget', () => budgetSpent(s.pool, step.workflow, s.config.env.LLM_DAILY_BUDGET_USD));
   if (budget) await step.decide({ action: 'invoice.models_skipped', reasoning: `${budget}: the documents are read by code alone`, provider: 'code' });
 
