@@ -49,6 +49,14 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
   });
 
   const drop = (sample: string) => fs.copyFileSync(sharedData('samples', sample), path.join(inbox, sample));
+  /** A supplier's mail with an e-invoice attached as XML alone, dropped into the inbox as `<name>.eml`. */
+  const dropXmlMail = async (name: string, m: { subject: string; text: string; messageId: string; xml: string }) => {
+    const raw = await new MailComposer({
+      from: 'rechnung@nordlicht.example', to: 'ap@mailroom.example', subject: m.subject, text: m.text, messageId: m.messageId,
+      attachments: [{ filename: `${name}.xml`, content: m.xml, contentType: 'application/xml' }],
+    }).compile().build();
+    fs.writeFileSync(path.join(inbox, `${name}.eml`), raw);
+  };
   const approvalFor = async (predicate: (a: Awaited<ReturnType<typeof listApprovals>>[number]) => boolean, timeoutMs = 30_000) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
@@ -80,11 +88,7 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
 
   test('an XRechnung attached as XML alone is read exactly and sent for approval with its fields', async () => {
     const xml = ciiInvoice({ number: 'XR-2026-77', total: '833.00', tax: '133.00', basis: '700.00', iban: 'DE89370400440532013000' });
-    const raw = await new MailComposer({
-      from: 'rechnung@nordlicht.example', to: 'ap@mailroom.example', subject: 'Rechnung XR-2026-77', text: 'Anbei unsere Rechnung als XRechnung.', messageId: '<xr-77@nordlicht.example>',
-      attachments: [{ filename: 'xrechnung.xml', content: xml, contentType: 'application/xml' }],
-    }).compile().build();
-    fs.writeFileSync(path.join(inbox, 'xrechnung.eml'), raw);
+    await dropXmlMail('xrechnung', { subject: 'Rechnung XR-2026-77', text: 'Anbei unsere Rechnung als XRechnung.', messageId: '<xr-77@nordlicht.example>', xml });
     const approval = await approvalFor((a) => a.kind === 'invoice.approval' && a.title.includes('XR-2026-77'));
     assert.equal(approval.amount, 833);
     assert.equal(approval.request.fields?.iban, 'DE89370400440532013000');
@@ -93,11 +97,7 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
 
   test('a credit note is proposed and booked as a negative amount, and nothing is paid', async () => {
     const xml = ciiInvoice({ number: 'GS-2026-5', total: '119.00', tax: '19.00', basis: '100.00', iban: 'DE89370400440532013000' }).replace('<ram:TypeCode>380</ram:TypeCode>', '<ram:TypeCode>381</ram:TypeCode>');
-    const raw = await new MailComposer({
-      from: 'rechnung@nordlicht.example', to: 'ap@mailroom.example', subject: 'Gutschrift GS-2026-5', text: 'Anbei unsere Gutschrift.', messageId: '<gs-5@nordlicht.example>',
-      attachments: [{ filename: 'xrechnung-gutschrift.xml', content: xml, contentType: 'application/xml' }],
-    }).compile().build();
-    fs.writeFileSync(path.join(inbox, 'gutschrift.eml'), raw);
+    await dropXmlMail('xrechnung-gutschrift', { subject: 'Gutschrift GS-2026-5', text: 'Anbei unsere Gutschrift.', messageId: '<gs-5@nordlicht.example>', xml });
     const approval = await approvalFor((a) => a.kind === 'invoice.approval' && a.title.includes('GS-2026-5'));
     assert.match(approval.title, /^Credit note GS-2026-5/);
     assert.equal(approval.amount, -119);

@@ -6,13 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { mailroomAsync } from '../harness/cli.ts';
 import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 import { startFakeOpenAI } from '../fakes/openai-server.ts';
 
-const bin = path.join(repoRoot, 'bin', 'mailroom.js');
 
 describe('a local model (OpenAI-compatible) runs the workflows end to end', { skip: needsShared }, () => {
   let db: TestDatabase;
@@ -37,18 +36,7 @@ describe('a local model (OpenAI-compatible) runs the workflows end to end', { sk
       return { text: 'Sorry for the trouble. Please retry the request with the header described in "API returns 5xx errors"; we are watching it.' };
     });
     const cli = (...args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        // Asynchronous: the fake server lives in this process and must keep answering.
-        const child = spawn(process.execPath, [bin, ...args], {
-          env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_MODEL_FAST: 'qwen3:8b', LLM_MODEL_STRONG: 'qwen2.5vl:7b' },
-          cwd: repoRoot,
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (c) => (stdout += c));
-        child.stderr.on('data', (c) => (stderr += c));
-        child.on('close', (status) => resolve({ status, stdout, stderr }));
-      });
+      mailroomAsync(args, { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: '', LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_MODEL_FAST: 'qwen3:8b', LLM_MODEL_STRONG: 'qwen2.5vl:7b' });
     assert.equal((await cli('data', 'import', 'kb', path.join(repoRoot, 'examples', 'data', 'kb'))).status, 0);
     const r = await cli('process', '--json', sharedData('samples', '11-support-technical.eml'), sharedData('samples', '03-invoice-scan.eml'));
     assert.equal(r.status, 0, r.stderr);

@@ -7,15 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { mailroomAsync } from '../harness/cli.ts';
 import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 import { startFakeAnthropic, type FakeAnthropic, type Reply } from '../fakes/anthropic-server.ts';
 
-const bin = path.join(repoRoot, 'bin', 'mailroom.js');
 const ATTACKER_IBAN = 'LT267814464872971062';
 
 /** Whatever the item says, the scripted model agrees with it. */
@@ -87,18 +86,7 @@ describe('a model that obeys injected instructions cannot cause an action', { sk
   const results = new Map<string, any>();
   const cli = (...args: string[]) => cliWith({}, ...args);
   const cliWith = (env: Record<string, string>, ...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      // Asynchronous on purpose: the fake Messages API lives in this process and must keep answering.
-      const child = spawn(process.execPath, [bin, ...args], {
-        env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_PROVIDER: '', MAILROOM_POLICY: path.join(repoRoot, 'examples', 'mailroom.policy.yaml'), ...env },
-        cwd: repoRoot,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('close', (status) => resolve({ status, stdout, stderr }));
-    });
+    mailroomAsync(args, { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_PROVIDER: '', MAILROOM_POLICY: path.join(repoRoot, 'examples', 'mailroom.policy.yaml'), ...env });
 
   before(async () => {
     db = await testDatabase();
