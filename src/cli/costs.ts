@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { costsByDay } from '../llm/budget.ts';
+import { CACHE_WARN_AFTER_CALLS } from '../llm/cache-watch.ts';
 import { withApp } from './context.ts';
 
 export function registerCosts(program: Command): void {
@@ -15,7 +16,7 @@ export function registerCosts(program: Command): void {
         else if (!rows.length) console.log('no model calls in that period (the offline provider costs nothing)');
         else {
           const budget = app.config.env.LLM_DAILY_BUDGET_USD;
-          const neverCached = rows.filter((r) => r.provider === 'anthropic' && Number(r.calls) >= 5 && Number(r.cache_read_tokens) === 0);
+          const neverCached = rows.filter((r) => r.provider === 'anthropic' && Number(r.calls) >= CACHE_WARN_AFTER_CALLS && Number(r.cache_read_tokens) === 0);
           for (const r of rows) {
             const cacheShare = r.input_tokens + r.cache_read_tokens + r.cache_write_tokens ? r.cache_read_tokens / (Number(r.input_tokens) + Number(r.cache_read_tokens) + Number(r.cache_write_tokens)) : 0;
             console.log(`${new Date(r.day).toISOString().slice(0, 10)}  ${r.workflow.padEnd(10)} ${r.provider.padEnd(10)} ${String(r.calls).padStart(5)} calls  ${r.input_tokens} in / ${r.output_tokens} out  cache read ${(cacheShare * 100).toFixed(0)}%  $${r.cost_usd.toFixed(4)} of $${budget}/day`);

@@ -106,10 +106,9 @@ export async function extractDocument(
   const modelCalls: ExtractionResult['model_calls'] = [];
   let pdfText = '';
   let creditNote = false;
-  let pdfPages = 0;
 
+  const kind = detectInputKind(bytes);
   const work = async () => {
-    const kind = detectInputKind(bytes);
     if (kind.kind === 'pdf') {
       const t = Date.now();
       const pdf = await openPdf(bytes, { maxPages: limits.maxPages });
@@ -118,7 +117,6 @@ export async function extractDocument(
         timings.text = Date.now() - t;
         const usable = pdf.usable.filter(Boolean).length;
         source = usable === pdf.texts.length ? 'text' : usable === 0 ? 'ocr' : 'mixed';
-        pdfPages = pdf.pages;
         if (usable) {
           pdfText = pdf.texts.join('\n');
           found.text = extractInvoiceFields(pdfText).fields;
@@ -210,8 +208,8 @@ export async function extractDocument(
       }
       timings[name] = Date.now() - t;
     };
-    if (pdfPages && model.fromPdf) {
-      await attempt('vision', async () => (await model.fromPdf!(bytes, pdfPages)) ?? (images.length ? model.fromImages(images) : null));
+    if (kind.kind === 'pdf' && model.fromPdf) {
+      await attempt('vision', async () => (await model.fromPdf!(bytes, pages)) ?? (images.length ? model.fromImages(images) : null));
     } else if (images.length) {
       await attempt('vision', () => model.fromImages(images));
     }

@@ -11,7 +11,10 @@ export interface CacheUsage {
   cacheWriteTokens: number;
 }
 
-export function createCacheWatch(log: Logger, afterCalls = 5): (task: string, usage: CacheUsage) => void {
+/** How many calls of a task may pass without a cache read before it is reported. */
+export const CACHE_WARN_AFTER_CALLS = 5;
+
+export function createCacheWatch(log: Logger, afterCalls = CACHE_WARN_AFTER_CALLS): (task: string, usage: CacheUsage) => void {
   const tasks = new Map<string, { calls: number; reads: number; writes: number; warned: boolean }>();
   return (task, usage) => {
     const t = tasks.get(task) ?? { calls: 0, reads: 0, writes: 0, warned: false };
