@@ -15,6 +15,16 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const optionalString = z.string().trim().min(1).optional();
+const SIZE_UNITS = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+/** "1048576", "512kb", "1mb" → bytes. */
+const byteSize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, 'bytes, or a size like 512kb or 1mb')
+  .transform((v) => {
+    const [, n, unit] = /^([\d.]+)\s*(b|kb|mb)?$/i.exec(v)!;
+    return Math.round(Number(n) * SIZE_UNITS[(unit?.toLowerCase() ?? 'b') as keyof typeof SIZE_UNITS]);
+  });
 
 /** Environment variables, named exactly as documented in `.env.example`. */
 export const envSchema = z.object({
@@ -22,6 +32,25 @@ export const envSchema = z.object({
   MAILROOM_DATA_DIR: z.string().min(1).default('.mailroom'),
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** The content workflow's brand file (Markdown: voice, audience, preferred and banned terms). */
+  MAILROOM_BRAND: optionalString,
+  /** Where approved content is published: Markdown files under <data dir>/site/ (default), WordPress or Ghost. */
+  CMS: z.enum(['folder', 'wordpress', 'ghost']).default('folder'),
+  /** WordPress site root (the REST API is <url>/wp-json/wp/v2), a user and one of their application passwords. */
+  WORDPRESS_URL: z.string().url().optional(),
+  WORDPRESS_USER: optionalString,
+  WORDPRESS_APP_PASSWORD: optionalString,
+  /** Ghost site root (the Admin API is <url>/ghost/api/admin) and an Admin API key `<id>:<hex secret>`. */
+  GHOST_URL: z.string().url().optional(),
+  GHOST_ADMIN_KEY: z.string().regex(/^[0-9a-f]+:[0-9a-f]+$/i, 'the Admin API key as Ghost shows it: <id>:<hex secret>').optional(),
+  /** A SearXNG instance (JSON API enabled) the content workflow's research may search; unset: local sources only. */
+  WEB_SEARCH_URL: z.string().url().optional(),
+  /** Let research fetch pages inside the local network (loopback, private ranges): an intranet, a test. */
+  WEB_FETCH_ALLOW_PRIVATE: bool.default(false),
+  /** Social posts handed to a webhook (Buffer, Zapier, n8n…) as signed Standard Webhooks; unset: kept in mailroom.social_posts. */
+  SOCIAL_WEBHOOK_URL: z.string().url().optional(),
+  SOCIAL_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'a Standard Webhooks secret: whsec_<base64>').optional(),
 
   LLM_PROVIDER: z.enum(['anthropic', 'openai', 'offline']).optional(),
   ANTHROPIC_API_KEY: optionalString,
@@ -34,6 +63,8 @@ export const envSchema = z.object({
   LLM_MAX_RETRIES: int(0, 10).default(4),
   LLM_REQUESTS_PER_MIN: int(1).default(50),
   LLM_INPUT_TOKENS_PER_MIN: int(1000).default(200_000),
+  /** Model calls in flight per process, all providers and paths together; unset: 3 × ENGINE_CONCURRENCY. */
+  LLM_MAX_CONCURRENCY: int(1, 10_000).optional(),
   LLM_DAILY_BUDGET_USD: z.coerce.number().min(0).default(20),
   LLM_CONFIDENCE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.7),
   /** Let the model also read a PDF's text layer, as a path compared with the deterministic extractor. */
@@ -68,6 +99,32 @@ export const envSchema = z.object({
 
   MAILROOM_POLICY: optionalString,
 
+  /** API bearer tokens, comma-separated, each `secret` or `name:secret` (caller `api:name`). Unset: one is generated. */
+  MAILROOM_API_TOKEN: optionalString,
+  /** Dashboard tokens that may read but not act (no votes, retries, cancels or sends); the same `name:secret` form, caller `viewer:name`. */
+  MAILROOM_VIEWER_TOKEN: optionalString,
+  /** The triggers file (webhook sources and schedules, YAML). */
+  MAILROOM_TRIGGERS: optionalString,
+  /** Largest request body the HTTP API accepts: bytes, or with a unit (512kb, 1mb). */
+  HTTP_BODY_LIMIT: byteSize.default(1024 * 1024),
+  /** Where users reach this service from outside (links in mail, the OpenAPI document's server). */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Signs unsubscribe links (src/outreach/unsubscribe.ts). Unset: generated into <data dir>/unsubscribe-secret. */
+  MAILROOM_UNSUBSCRIBE_SECRET: z.string().min(16, 'at least 16 characters (e.g. openssl rand -hex 24)').optional(),
+  /** Company enrichment shaped like Apollo's organization enrich (`GET <ENRICH_URL>/api/v1/organizations/enrich?domain=`); unset: the companies table only. */
+  ENRICH_URL: z.string().url().optional(),
+  ENRICH_API_KEY: optionalString,
+  /** How long one enrichment call may take; past it the lead is scored without it. */
+  ENRICH_TIMEOUT_MS: int(1).default(5000),
+  /** HubSpot private-app token: lead contacts and notes go to HubSpot's CRM v3 instead of the built-in tables. */
+  HUBSPOT_TOKEN: optionalString,
+  /** HubSpot API base URL (default https://api.hubapi.com; a local server in tests). */
+  HUBSPOT_URL: z.string().url().optional(),
+  /** CalDAV for interviewers' calendars (hiring): the collection their calendars live under, as <CALDAV_URL>/<interviewer id>/. Unset: the built-in calendar. */
+  CALDAV_URL: z.string().url().optional(),
+  CALDAV_USER: optionalString,
+  CALDAV_PASSWORD: optionalString,
+
   ENGINE_CONCURRENCY: int(1, 1000).default(20),
   ENGINE_MAX_STEPS: int(1).default(20),
   ENGINE_STEP_TIMEOUT_MS: int(1).default(5 * 60_000),
@@ -78,6 +135,7 @@ export const envSchema = z.object({
   ENGINE_LEASE_MS: int(500).default(30_000),
   ENGINE_CRASH_LIMIT: int(1).default(3),
   ENGINE_RETENTION_DAYS: int(0).default(7),
+  ENGINE_RETENTION_INTERVAL_MS: int(100).default(3_600_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -104,6 +162,8 @@ export interface EngineSettings {
   leaseMs: number;
   crashLimit: number;
   retentionDays: number;
+  /** How often the service prunes old completed runs (`ENGINE_RETENTION_INTERVAL_MS`). */
+  retentionIntervalMs: number;
 }
 
 /** Explains each failed variable on its own line: `PORT: expected a number, got "abc"`. */
@@ -163,6 +223,7 @@ export function loadConfig(source: Record<string, string | undefined> = readEnvi
       leaseMs: env.ENGINE_LEASE_MS,
       crashLimit: env.ENGINE_CRASH_LIMIT,
       retentionDays: env.ENGINE_RETENTION_DAYS,
+      retentionIntervalMs: env.ENGINE_RETENTION_INTERVAL_MS,
     },
   };
 }

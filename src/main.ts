@@ -8,8 +8,13 @@ import type { Config } from './config.ts';
 import { postgresLedger } from './data/ledger.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { createEngine, type Engine } from './engine/engine.ts';
+import { createRequesterResolver } from './approvals/requesters.ts';
 import { createSlackApp } from './channels/slack/app.ts';
 import { pruneCompletedRuns } from './engine/retention.ts';
+import { eraseExpiredCandidates } from './workflows/hiring/erase.ts';
+import { API_PREFIXES, createApi } from './http/api.ts';
+import { loadApiTokens } from './http/auth.ts';
+import { createDashboard, DASHBOARD_PREFIXES } from './http/dashboard/index.ts';
 import { startHttpServer, type HttpServer } from './http/server.ts';
 import { createIntake, type Intake } from './intake/intake.ts';
 import type { Logger } from './logger.ts';
@@ -17,8 +22,12 @@ import { runCorrespondents } from './policy/correspondents.ts';
 import { createPolicyGate } from './policy/gate.ts';
 import { loadPolicy } from './policy/load.ts';
 import type { AppServices } from './services.ts';
+import { checkScheduleInputs, loadTriggers } from './triggers/file.ts';
+import { openScheduler, type Scheduler } from './triggers/scheduler.ts';
 import { bindPorts } from './workflows/bindings.ts';
-import { allWorkflows } from './workflows/index.ts';
+import { startCalendarPoller } from './workflows/content/calendar.ts';
+import { contentPorts } from './workflows/content/services.ts';
+import { allWorkflows, routes } from './workflows/index.ts';
 import type { WorkflowServices } from './workflows/ports.ts';
 
 export type AppRole = 'service' | 'worker' | 'cli';
@@ -39,7 +48,10 @@ export interface App {
 export async function createApp(config: Config, log: Logger, role: AppRole): Promise<App> {
   // The policy is validated before anything starts: a bad policy file stops start-up.
   const policy = loadPolicy(config);
-  const db = await openDatabase(config, log, { poolSize: role === 'cli' ? 5 : 20 });
+  const triggers = loadTriggers(config);
+  checkScheduleInputs(triggers, (name) => allWorkflows.find((w) => w.name === name)?.input);
+  const apiTokens = role === 'service' ? loadApiTokens(config, log) : [];
+  const db = await openDatabase(config, log, { poolSize: role === 'cli' ? 5 : Math.max(20, config.engine.concurrency) });
   const stops: Array<() => Promise<void>> = [() => db.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => log.warn({ err: String(err) }, 'error while stopping'));
@@ -48,11 +60,19 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
     const ports = await bindPorts({ config, pool: db.pool, log, role });
     stops.push(() => ports.close());
     const services: AppServices & WorkflowServices = { config, pool: db.pool, log, policy, ledger: postgresLedger(db.pool), ...ports.services };
+    // The content workflow's CMS and brand file are checked now: a bad CMS setting or brand path stops start-up, naming it.
+    if (role !== 'cli') contentPorts(services);
     const engine = createEngine({ pool: db.pool, databaseUrl: db.url, settings: config.engine, log, services });
     engine.setGate(createPolicyGate({ pool: db.pool, policy, correspondents: (runId) => runCorrespondents(db.pool, runId) }));
     engine.register(...allWorkflows);
     await engine.start({ workers: role !== 'cli' });
     stops.push(() => engine.stop());
+    let scheduler: Scheduler | undefined;
+    if (role !== 'cli') {
+      const started = await openScheduler({ databaseUrl: db.url, pool: db.pool, engine, triggers, log, mode: 'run' });
+      scheduler = started;
+      stops.push(() => started.stop());
+    }
 
     const intakeWith = (forced?: { workflow: string }) =>
       createIntake({
@@ -68,11 +88,15 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
     const env = config.env;
     const slack =
       role !== 'cli' && env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)
-        ? createSlackApp({ config, pool: db.pool, engine, intakeWith: (o) => intakeWith(o), log })
+        ? createSlackApp({ config, pool: db.pool, engine, intakeWith: (o) => intakeWith(o), log, workflows: routes.specs.filter((r) => r.installed).map((r) => r.workflow) })
         : undefined;
+    services.resolveRequester = createRequesterResolver(policy);
+    services.events = { send: (name, key, payload) => engine.sendEvent(name, key, payload, 'router') };
     if (slack) {
       services.notifier = slack.notifier;
       services.progress = slack.progress;
+      services.directMessage = slack.directMessage;
+      services.resolveRequester = createRequesterResolver(policy, slack.lookupByEmail);
       if (role === 'service') {
         await slack.start();
         stops.push(() => slack.stop());
@@ -84,9 +108,15 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
         pruneCompletedRuns(db.pool, config.engine.retentionDays)
           .then((n) => n && log.info({ pruned: n }, 'pruned payloads of old completed runs'))
           .catch((err) => log.warn({ err: String(err) }, 'retention pass failed'));
-      }, 3600_000);
+        // Applicants past hiring.retention (not in the talent pool): personal data goes, decisions stay.
+        eraseExpiredCandidates({ pool: db.pool, cancelRun: (id, why) => engine.cancelRun(id, why) })
+          .then((r) => r.candidates && log.info({ pseudonymised: r.candidates }, 'hiring retention: applicants past hiring.retention pseudonymised'))
+          .catch((err) => log.warn({ err: String(err) }, 'hiring retention pass failed'));
+      }, config.engine.retentionIntervalMs);
       retention.unref();
       stops.push(async () => clearInterval(retention));
+      // Content calendar entries start their runs when due (a claimed row: once across workers).
+      stops.push(startCalendarPoller({ pool: db.pool, engine, log }));
     }
 
     let http: HttpServer | undefined;
@@ -95,11 +125,20 @@ export async function createApp(config: Config, log: Logger, role: AppRole): Pro
         port: config.port,
         pool: db.pool,
         log,
-        queueReady: async () => (await db.pool.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'mailroom_queue'`)).rowCount === 1,
+        queueReady: async () => {
+          const h = await engine.health();
+          return h.up || { down: h.reason };
+        },
       });
       const server = http;
       stops.push(() => server.close());
       if (slack?.handler) server.mount('POST', '/slack/events', slack.handler);
+      server.mountPrefix(API_PREFIXES, createApi({ config, pool: db.pool, engine, log, triggers, tokens: apiTokens, scheduler }).handler);
+      // The web dashboard at / (runs, approvals, costs, mailboxes, outbox; live over SSE).
+      const dashboard = createDashboard({ config, pool: db.pool, engine, log, tokens: apiTokens });
+      stops.push(() => dashboard.stop());
+      server.mount('GET', '/', dashboard.handler);
+      server.mountPrefix(DASHBOARD_PREFIXES, dashboard.handler);
       const channels = await ports.startChannels({ intake, http });
       stops.push(() => channels.stop());
     }

@@ -4,6 +4,7 @@
  * each approver saw.
  */
 import { z } from 'zod';
+import type { TierRule } from './versions.ts';
 
 export const competingValueSchema = z.object({
   field: z.string(),
@@ -37,6 +38,8 @@ export const approvalRequestSchema = z.object({
   review: z.array(competingValueSchema).optional(),
   /** Which fields an approver may edit in the edit modal. */
   editable: z.array(z.string()).default([]),
+  /** Editable fields limited to a few values (a triage's workflow): offered as choices. */
+  options: z.record(z.string(), z.array(z.string())).optional(),
 });
 
 export type ApprovalRequest = z.infer<typeof approvalRequestSchema>;
@@ -59,6 +62,14 @@ export interface Approval {
   approvers: string[];
   escalation: string[];
   requested_by: string | null;
+  /** Every identity of whoever brought the item in; none of them may approve it. */
+  requesters: string[];
+  /** The current version of the proposal: 1, then one more for each edit that changed it. */
+  version: number;
+  /** All edits applied so far (what the current version changed from the original). */
+  edits: Record<string, unknown> | null;
+  /** The tier table at request time, so an edited amount is tiered again. */
+  tier_rules: TierRule[] | null;
   status: ApprovalStatus;
   decision: ApprovalDecision | null;
   created_at: Date;
@@ -79,6 +90,8 @@ export interface ApprovalDecision {
   note: string | null;
   /** Edits made in the edit modal (draft text, corrected fields), applied by the workflow. */
   edits: Record<string, unknown> | null;
+  /** The version that was decided (absent in decisions stored before versions existed). */
+  version?: number;
   decidedAt: string;
 }
 
@@ -90,12 +103,26 @@ export interface Vote {
   edits?: Record<string, unknown>;
   /** Hash of what the approver was shown; must match the request's current hash. */
   shownHash?: string;
-  channel: 'slack' | 'cli' | 'http';
+  /** The version the approver was shown. A vote must name its version by this or by `shownHash`. */
+  version?: number;
+  channel: 'slack' | 'cli' | 'http' | 'web';
   /** The approver entry that admits this voter when it is a group (`slack-group:S…`), checked by the channel. */
   via?: string;
 }
 
+/** Why a vote was refused, for channels to map (the API: 404, 403, 409, 422). */
+export type RefusalCode = 'not_found' | 'not_eligible' | 'separation_of_duties' | 'stale' | 'already_voted' | 'invalid';
+
+/** An edit that produced a new version: the approvers whose votes no longer count are named. */
+export interface VersionChange {
+  version: number;
+  editedBy: string;
+  edits: Record<string, unknown>;
+  /** Approvers who voted for an earlier version and must look again. */
+  previousVoters: string[];
+}
+
 export type VoteOutcome =
-  | { kind: 'recorded'; approval: Approval; final: boolean; votesNeeded: number }
-  | { kind: 'refused'; reason: string; approval?: Approval }
+  | { kind: 'recorded'; approval: Approval; final: boolean; votesNeeded: number; changed?: VersionChange }
+  | { kind: 'refused'; code: RefusalCode; reason: string; approval?: Approval }
   | { kind: 'already-decided'; approval: Approval };

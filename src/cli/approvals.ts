@@ -11,7 +11,7 @@ export const cliIdentity = () => `cli:${os.userInfo().username}`;
 function describe(a: Approval): string {
   const r = a.request;
   const lines = [
-    `${a.id}  ${a.status.toUpperCase()}  ${a.workflow}/${a.kind}  ${a.title}`,
+    `${a.id}  ${a.status.toUpperCase()}  ${a.workflow}/${a.kind}  ${a.title}${a.version > 1 ? `  (version ${a.version}, edited: ${Object.keys(a.edits ?? {}).join(', ')})` : ''}`,
     `  run ${a.run_id}, requested ${a.created_at.toISOString()}${a.requested_by ? ` by ${a.requested_by}` : ''}`,
     `  from: ${r.summary.from ?? '-'}  subject: ${r.summary.subject ?? '-'}`,
     `  proposal (${r.proposal.type}): ${r.proposal.description}`,
@@ -22,6 +22,7 @@ function describe(a: Approval): string {
   for (const c of r.review ?? []) lines.push(`  REVIEW ${c.field}: ${c.values.map((v) => `${v.source}=${JSON.stringify(v.value)}`).join('  vs  ')}${c.note ? ` (${c.note})` : ''}`);
   lines.push(`  reasoning: ${r.reasoning}${r.confidence !== null ? ` (confidence ${r.confidence.toFixed(2)})` : ''}`);
   if (r.reasons.length) lines.push(`  why a human: ${r.reasons.join('; ')}`);
+  for (const [field, values] of Object.entries(r.options ?? {})) lines.push(`  choose ${field}: ${values.join(' | ')}  (approve --set ${field}=…)`);
   lines.push(`  needs ${a.required_approvals} approval(s) from: ${a.approvers.join(', ') || '-'}`);
   if (a.post_error) lines.push(`  slack post failed: ${a.post_error}`);
   return lines.join('\n');
@@ -47,7 +48,8 @@ export function registerApprovalCommands(program: Command): void {
       .description(`${verb} an approval request as ${cliIdentity()}; the waiting run resumes`)
       .option('--note <text>', 'a note kept with the decision')
       .option('--set <field=value...>', 'approve with corrections to editable fields (e.g. --set total=1145.86 --set save_to_kb=yes)')
-      .action(async (id: string, opts: { note?: string; set?: string[] }) => {
+      .option('--version <n>', 'the version of the request you reviewed (needed once a request has been edited)')
+      .action(async (id: string, opts: { note?: string; set?: string[]; version?: string }) => {
         await withApp('cli', async (app) => {
           const approval = await getApproval(app.db.pool, id);
           if (!approval) throw new NotFoundError(`no approval ${id}`);
@@ -57,17 +59,26 @@ export function registerApprovalCommands(program: Command): void {
             const field = pair.slice(0, at);
             if (at < 1 || !approval.request.editable.includes(field)) throw new InputError(`--set ${pair}: editable fields are ${approval.request.editable.join(', ') || 'none'}`);
             const value = pair.slice(at + 1);
+            const allowed = approval.request.options?.[field];
+            if (allowed && !allowed.includes(value)) throw new InputError(`--set ${pair}: ${field} is one of ${allowed.join(', ')}`);
             edits[field] = ['total', 'subtotal', 'tax'].includes(field) && !Number.isNaN(Number(value)) ? Number(value) : value;
           }
           if (verb === 'reject' && Object.keys(edits).length) throw new InputError('--set goes with approve');
+          // An edited request is decided only by someone who says which version they reviewed.
+          const version = opts.version === undefined ? undefined : Number(opts.version);
+          if (version !== undefined && !Number.isInteger(version)) throw new InputError(`--version ${opts.version}: a whole number`);
+          if (version === undefined && approval.version > 1) {
+            throw new InputError(`${id} was edited (now version ${approval.version}); review it with \`mailroom approvals\` and decide with --version ${approval.version}`);
+          }
           const outcome = await castVote(
             app.db.pool,
-            { approvalId: id, approver: cliIdentity(), decision: verb, note: opts.note, shownHash: approval.shown_hash, channel: 'cli', ...(Object.keys(edits).length ? { edits } : {}) },
+            { approvalId: id, approver: cliIdentity(), decision: verb, note: opts.note, version: version ?? approval.version, channel: 'cli', ...(Object.keys(edits).length ? { edits } : {}) },
             (tx, name, key, payload, source) => app.engine.sendEventInTransaction(tx, name, key, payload, source),
           );
           if (outcome.kind === 'refused') throw new InputError(`cannot ${verb} ${id}: ${outcome.reason}`);
           if (outcome.kind === 'already-decided') throw new InputError(`${id} was already ${outcome.approval.status}`);
           const votes = await votesFor(app.db.pool, id);
+          if (outcome.changed) console.log(`your edit made version ${outcome.changed.version} of ${id}${outcome.changed.previousVoters.length ? `; earlier votes (${outcome.changed.previousVoters.join(', ')}) no longer count` : ''}`);
           console.log(
             outcome.final
               ? `${id} ${outcome.approval.status} by ${votes.map((v) => v.approver).join(', ')}; run ${approval.run_id} resumes`

@@ -4,7 +4,8 @@
  * down cleanly on SIGINT/SIGTERM or when the command is done.
  */
 import { loadConfig, type Config } from '../config.ts';
-import { ConfigError, MailroomError } from '../errors.ts';
+import { isConnectionError } from '../db/connection-errors.ts';
+import { ConfigError, errorMessage, MailroomError } from '../errors.ts';
 import { createLogger, setLogger, type Logger } from '../logger.ts';
 import { createApp, type App, type AppRole } from '../main.ts';
 
@@ -78,8 +79,24 @@ export function reportError(err: unknown): void {
   } else if (err instanceof MailroomError) {
     console.error(`mailroom: ${err.message}`);
     process.exitCode = err.code === 'NOT_FOUND' || err.code === 'INPUT_INVALID' ? 2 : 1;
+  } else if (isConnectionError(err)) {
+    // The database is not there: say so and where, not a stack of pg-pool frames.
+    const target = process.env.DATABASE_URL ? `DATABASE_URL (${redactUrl(process.env.DATABASE_URL)})` : 'the embedded PostgreSQL';
+    console.error(`mailroom: cannot reach the database at ${target}: ${errorMessage(err)}. Is it running, and is DATABASE_URL right?`);
+    process.exitCode = 69;
   } else {
     console.error(`mailroom: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exitCode = 1;
+  }
+}
+
+/** A connection URL without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'unparsable';
   }
 }

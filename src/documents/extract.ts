@@ -70,6 +70,24 @@ export interface ExtractionResult {
   error?: string;
 }
 
+/**
+ * Words that bills and receipts print, in the languages the field extractor reads. A scan whose
+ * fields cannot be read (no total, hardly a date) may still plainly be a receipt: then a person
+ * reads it, instead of it being dropped as "not an invoice".
+ */
+const BILL_WORDS = /(?<![\p{L}\d])(invoices?|receipts?|bill|tax invoice|total|sub-?total|tax|gst|sst|vat|cash|change due|tender(?:ed)?|amount|amt|qty|rechnung|quittung|kassenbon|beleg|summe|mwst|ust|facture|reçu|tva|factura|recibo|iva|fattura|ricevuta|scontrino|factuur|kassabon|btw|fatura)(?![\p{L}\d])/giu;
+/** German and Dutch write them as the last part of a compound (Beitragsrechnung, Versicherungsteuer). */
+const BILL_STEMS = /(?<![\p{L}\d])\p{L}*?(rechnung|steuer|betrag|summe|factuur|bedrag)(?:s|en)?(?![\p{L}\d])/giu;
+const MONEY = /\d[.,]\d{2}(?!\d)/g;
+
+export function billVocabulary(text: string): { words: string[]; amounts: number } {
+  const stems = [...text.matchAll(BILL_STEMS)].map((m) => m[1]!);
+  const words = [...new Set([...(text.match(BILL_WORDS) ?? []), ...stems].map((w) => w.toLowerCase()))];
+  return { words, amounts: (text.match(MONEY) ?? []).length };
+}
+
+const readsLikeABill = (v: { words: string[]; amounts: number }) => v.words.length >= 3 || (v.words.length >= 2 && v.amounts >= 2);
+
 function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new InputError(`${what} took longer than ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
@@ -105,6 +123,8 @@ export async function extractDocument(
   const warnings: string[] = [];
   const modelCalls: ExtractionResult['model_calls'] = [];
   let pdfText = '';
+  /** Everything read, for the "is this a bill at all" judgement when the fields say little. */
+  const read: string[] = [];
   let creditNote = false;
 
   const kind = detectInputKind(bytes);
@@ -119,6 +139,7 @@ export async function extractDocument(
         source = usable === pdf.texts.length ? 'text' : usable === 0 ? 'ocr' : 'mixed';
         if (usable) {
           pdfText = pdf.texts.join('\n');
+          read.push(pdfText);
           found.text = extractInvoiceFields(pdfText).fields;
           paths.text = { status: 'ok' };
         } else paths.text = { status: 'failed', reason: 'no usable text layer (scanned pages)' };
@@ -148,16 +169,23 @@ export async function extractDocument(
         const toOcr = [...new Set([1, pdf.pages])].slice(0, limits.maxOcrPages);
         const texts: string[] = [];
         let conf = 0;
-        for (const p of toOcr) {
-          const image = await pdf.render(p);
-          images.push(image);
-          const r = await readImage(deps.ocr, image);
-          if (r.retried) warnings.push(`page ${p}: little text on the first OCR pass; read again in greyscale`);
-          texts.push(r.text);
-          conf += r.confidence;
+        try {
+          for (const p of toOcr) {
+            const image = await pdf.render(p);
+            images.push(image);
+            const r = await readImage(deps.ocr, image);
+            if (r.retried) warnings.push(`page ${p}: little text on the first OCR pass; read again in greyscale`);
+            texts.push(r.text);
+            read.push(r.text);
+            conf += r.confidence;
+          }
+          found.ocr = extractInvoiceFields(texts.join('\n')).fields;
+          paths.ocr = { status: 'ok', confidence: Math.round(conf / toOcr.length) };
+        } catch (err) {
+          // A page that cannot be rendered or read costs the OCR path, not the readings already made (found by fuzzing).
+          if (!found.text && !found.einvoice) throw err;
+          paths.ocr = { status: 'failed', reason: errorMessage(err) };
         }
-        found.ocr = extractInvoiceFields(texts.join('\n')).fields;
-        paths.ocr = { status: 'ok', confidence: Math.round(conf / toOcr.length) };
         timings.ocr = Date.now() - t2;
       } finally {
         await pdf.close().catch(() => undefined);
@@ -171,6 +199,7 @@ export async function extractDocument(
       paths.text = { status: 'unavailable', reason: 'an image has no text layer' };
       const r = await readImage(deps.ocr, image);
       if (r.retried) warnings.push('little text on the first OCR pass; read again in greyscale');
+      read.push(r.text);
       found.ocr = extractInvoiceFields(r.text).fields;
       paths.ocr = { status: 'ok', confidence: Math.round(r.confidence) };
       timings.ocr = Date.now() - t;
@@ -234,6 +263,15 @@ export async function extractDocument(
   }
   const primary = found.einvoice ?? found.text ?? found.ocr ?? found.vision ?? found.text_model;
   const likely = primary ? invoiceLikelihood(primary) : { likely: false, reason: 'nothing could be read' };
+  // Fields too sparse to call it an invoice, but the page reads like a bill or a receipt: it came
+  // in as one, and nobody has read its total, so a person must (an honest "needs review").
+  const vocabulary = likely.likely ? null : billVocabulary(read.join('\n'));
+  const unreadBill = vocabulary !== null && readsLikeABill(vocabulary);
+  if (unreadBill) {
+    warnings.push(`reads like an invoice or receipt (${vocabulary.words.slice(0, 6).join(', ')}) but ${likely.reason}: a person must read it`);
+    checked.needs_review = true;
+  }
+  const isBill = likely.likely || unreadBill;
   timings.total = Date.now() - started;
   return {
     file,
@@ -244,8 +282,8 @@ export async function extractDocument(
     paths,
     checks: checked.checks,
     review: checked.review,
-    needs_review: likely.likely ? checked.needs_review : false,
-    not_an_invoice: likely.likely ? null : likely.reason,
+    needs_review: isBill ? checked.needs_review : false,
+    not_an_invoice: isBill ? null : likely.reason,
     line_items: primary?.line_items ?? [],
     timings_ms: timings,
     warnings,

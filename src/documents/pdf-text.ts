@@ -1,13 +1,12 @@
 /**
  * PDF reading with pdf-parse v2: the text layer per page, a decision per page whether that text
  * is usable or the page is a scan, page rendering for OCR, and embedded files (e-invoice XML).
- * pdf.js runs in a worker thread (pdf-worker.ts) with a time limit per request: a timer alone
- * cannot stop a parser stuck in a synchronous loop, terminating its thread can. A stopped worker
- * is replaced for the next document. Encrypted, corrupt and empty documents become InputErrors
- * with a clear reason.
+ * pdf.js runs in a worker thread (pdf-worker.ts) with a time limit per request
+ * (worker-client.ts); a stopped worker is replaced for the next document. Encrypted, corrupt and
+ * empty documents become InputErrors with a clear reason.
  */
-import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.ts';
+import { createWorkerClient, pdfOpenError } from './worker-client.ts';
 
 export interface PdfDocument {
   pages: number;
@@ -23,60 +22,9 @@ const MIN_LETTERS = 20;
 const WORKER_URL = new URL('./pdf-worker.ts', import.meta.url);
 const DEFAULT_TIMEOUT_MS = 60_000;
 
-interface Pending {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  timer: NodeJS.Timeout;
-}
-
-let worker: Worker | undefined;
-const pending = new Map<number, Pending>();
-let nextId = 1;
+const reader = createWorkerClient(WORKER_URL, { maxOldGenerationSizeMb: 1024, what: 'the PDF', reader: 'the PDF reader' });
+const call = <T>(request: Record<string, unknown>, timeoutMs: number) => reader.call<T>(request, timeoutMs);
 let nextDoc = 1;
-
-function stopWorker(reason: string): void {
-  const w = worker;
-  worker = undefined;
-  for (const [id, p] of pending) {
-    clearTimeout(p.timer);
-    p.reject(new InputError(reason));
-    pending.delete(id);
-  }
-  void w?.terminate();
-}
-
-function startWorker(): Worker {
-  const w = new Worker(WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: 1024 } });
-  w.unref();
-  w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: { name: string; message: string } }) => {
-    const p = pending.get(msg.id);
-    if (!p) return;
-    pending.delete(msg.id);
-    clearTimeout(p.timer);
-    if (!pending.size) w.unref();
-    if (msg.ok) p.resolve(msg.result);
-    else p.reject(Object.assign(new Error(msg.error?.message ?? 'unknown error'), { name: msg.error?.name ?? 'Error' }));
-  });
-  w.on('error', (err) => {
-    if (worker === w) stopWorker(/memory/i.test(String(err)) ? 'the PDF needs more memory to read than allowed' : `the PDF reader failed: ${err.message}`);
-  });
-  w.on('exit', (code) => {
-    if (worker === w) stopWorker(`the PDF reader stopped (code ${code})`);
-  });
-  return w;
-}
-
-function call<T>(request: Record<string, unknown>, timeoutMs: number): Promise<T> {
-  worker ??= startWorker();
-  const w = worker;
-  const id = nextId++;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => stopWorker(`reading the PDF took longer than ${timeoutMs} ms: stopped`), timeoutMs);
-    pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-    w.ref();
-    w.postMessage({ ...request, id });
-  });
-}
 
 export async function openPdf(bytes: Buffer, options: { maxPages?: number; password?: string; timeoutMs?: number } = {}): Promise<PdfDocument> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -86,11 +34,7 @@ export async function openPdf(bytes: Buffer, options: { maxPages?: number; passw
   try {
     ({ total, texts } = await call<{ total: number; texts: string[] }>({ op: 'open', doc, bytes: new Uint8Array(bytes), maxPages: options.maxPages ?? 50, ...(options.password ? { password: options.password } : {}) }, timeoutMs));
   } catch (err) {
-    if (err instanceof InputError) throw err;
-    const message = (err as Error).message ?? String(err);
-    const name = (err as Error).name ?? '';
-    if (/password/i.test(message) || /Password/.test(name)) throw new InputError('the PDF is encrypted (password protected)', { cause: err });
-    throw new InputError(`corrupt or unreadable PDF: ${message}`, { cause: err });
+    throw pdfOpenError(err);
   }
   const close = () => call<null>({ op: 'close', doc }, timeoutMs).then(() => undefined, () => undefined);
   if (!total) {
@@ -102,7 +46,10 @@ export async function openPdf(bytes: Buffer, options: { maxPages?: number; passw
     texts,
     usable: texts.map((t) => (t.match(/\p{L}/gu)?.length ?? 0) >= MIN_LETTERS),
     async render(page, scale = 2) {
-      const data = await call<Uint8Array | null>({ op: 'render', doc, page, scale }, timeoutMs);
+      const data = await call<Uint8Array | null>({ op: 'render', doc, page, scale }, timeoutMs).catch((err: unknown) => {
+        // The renderer's own errors are cryptic ("Convert String to CString failed"): name the page.
+        throw err instanceof InputError ? err : new InputError(`page ${page} could not be rendered: ${(err as Error).message ?? String(err)}`, { cause: err });
+      });
       if (!data) throw new InputError(`page ${page} could not be rendered`);
       return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     },
@@ -117,5 +64,5 @@ export function pdfAttachments(bytes: Buffer, timeoutMs = DEFAULT_TIMEOUT_MS): P
 
 /** Stops the PDF worker (tests and clean shutdown; it is unref'd and never blocks exit). */
 export async function closePdfReader(): Promise<void> {
-  stopWorker('the PDF reader was closed');
+  reader.stop('the PDF reader was closed');
 }

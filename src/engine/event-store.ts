@@ -17,10 +17,17 @@ export function resolveMatchers(matchers: EventMatcher[], runId: string): Resolv
   return matchers.map((m) => ({ name: m.name, key: m.key ?? runId }));
 }
 
-/** Locks every (name, key) in a stable order so two transactions never deadlock on them. */
+/**
+ * Locks every (name, key) in a stable order so two transactions never deadlock on them, in one
+ * round trip: the locks are taken row by row in the order of the sorted array.
+ */
 export async function lockMatchers(db: Queryable, matchers: ResolvedMatcher[]): Promise<void> {
   const keys = [...new Set(matchers.map((m) => JSON.stringify([m.name, m.key])))].sort();
-  for (const k of keys) await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [k]);
+  await db.query({
+    name: 'mailroom.lock_matchers',
+    text: 'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k',
+    values: [keys],
+  });
 }
 
 export async function insertEvent(db: Queryable, event: { name: string; key: string; payload: unknown; source?: string }): Promise<number> {
@@ -57,8 +64,12 @@ export async function findUnconsumed(db: Queryable, runId: string, matchers: Res
 }
 
 export async function consumeEvent(db: Queryable, runId: string, eventId: number, stepId: string): Promise<void> {
-  await db.query('INSERT INTO mailroom.event_consumptions (run_id, event_id, step_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [runId, eventId, stepId]);
-  await db.query('DELETE FROM mailroom.run_waits WHERE run_id = $1 AND step_id = $2', [runId, stepId]);
+  await db.query({
+    name: 'mailroom.consume_event',
+    text: `WITH c AS (INSERT INTO mailroom.event_consumptions (run_id, event_id, step_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING)
+           DELETE FROM mailroom.run_waits WHERE run_id = $1 AND step_id = $3`,
+    values: [runId, eventId, stepId],
+  });
 }
 
 export async function registerWaits(db: Queryable, runId: string, stepId: string, matchers: ResolvedMatcher[]): Promise<void> {

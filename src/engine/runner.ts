@@ -9,7 +9,7 @@ import { toStoredError, type StoredError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { emitEvent } from './events.ts';
 import type { RunJob, RunQueue } from './queue.ts';
-import { claimRun, loadSteps, renewLease, transition, type RunRow } from './run-store.ts';
+import { claimRun, endRunSoon, recordDecisions, renewLease, transition, type PendingDecision, type RunRow } from './run-store.ts';
 import { ExecutionStop, RunAbort, StepFailedError } from './signals.ts';
 import { createExecution } from './step-api.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -27,15 +27,19 @@ export interface RunnerDeps {
   startChild: (workflow: WorkflowDefinition<any, any, any> | string, input: unknown, idempotencyKey: string, parentRunId: string, startedBy?: string | null) => Promise<string>;
 }
 
-/** Ends a run (completed/failed) and, for a child run, tells the parent in the same transaction. */
+/**
+ * Ends a run (completed/failed) and, for a child run, tells the parent in the same transaction;
+ * a run without a parent ends in one statement, no transaction around it.
+ */
 export async function finishRun(
   deps: Pick<RunnerDeps, 'pool' | 'queue'>,
   run: Pick<RunRow, 'id' | 'parent_run_id'>,
   to: Extract<RunState, 'completed' | 'failed' | 'cancelled'>,
   reason: string,
   guard: { owner?: string; fromStates?: RunState[] },
-  fields: { output?: unknown; error?: StoredError },
+  fields: { output?: unknown; error?: StoredError; decisions?: PendingDecision[] },
 ): Promise<boolean> {
+  if (!run.parent_run_id) return transition(deps.pool, run.id, to, reason, guard, fields);
   // When the guard fails the transition wrote nothing, so there is nothing to undo.
   return withTransaction(deps.pool, async (tx) => {
     const moved = await transition(tx, run.id, to, reason, guard, fields);
@@ -49,6 +53,19 @@ export async function finishRun(
     }
     return moved;
   });
+}
+
+/** The end of an execution: in group commit with other runs ending now, unless a parent must hear of it. */
+function endRun(
+  deps: Pick<RunnerDeps, 'pool' | 'queue'>,
+  run: Pick<RunRow, 'id' | 'parent_run_id'>,
+  to: 'completed' | 'failed',
+  reason: string,
+  guard: { owner: string },
+  fields: { output?: unknown; error?: StoredError; decisions: PendingDecision[] },
+): Promise<boolean> {
+  if (run.parent_run_id) return finishRun(deps, run, to, reason, guard, fields);
+  return endRunSoon(deps.pool, { runId: run.id, to, reason, owner: guard.owner, ...fields });
 }
 
 function failureOf(err: unknown): { error: StoredError; reason: string } {
@@ -96,12 +113,11 @@ export async function executeRun(deps: RunnerDeps, job: RunJob): Promise<void> {
   }, Math.max(100, Math.floor(settings.leaseMs / 3)));
 
   try {
-    const steps = await loadSteps(pool, run.id);
     const execution = createExecution({
       pool,
       queue: deps.queue,
       run,
-      steps,
+      steps: run.steps,
       owner,
       log,
       maxSteps: workflow.maxSteps ?? settings.maxSteps,
@@ -112,27 +128,34 @@ export async function executeRun(deps: RunnerDeps, job: RunJob): Promise<void> {
       stopReason: () => external,
       startChild: deps.startChild,
     });
+    // A suspension wrote its decisions with the wait. A run cancelled or taken over mid-way still
+    // keeps what it decided (a model call it paid for, say); a failed write is no loss, the
+    // replay records them again.
+    const keepDecisions = async (stop: ExecutionStop) => {
+      log.debug({ why: stop.why }, 'execution stopped');
+      await recordDecisions(pool, run.id, execution.takeDecisions()).catch((err: unknown) => log.debug({ err: String(err) }, 'decisions of a stopped execution not written'));
+    };
     const ctx = { runId: run.id, workflow: run.workflow, log, services: deps.services, startedBy: run.started_by };
     try {
       const input = workflow.input.parse(run.input);
       const output = await workflow.run(input, execution.step, ctx);
       const stop = execution.stopped() ?? external;
       if (stop) {
-        log.debug({ why: stop.why }, 'execution stopped');
+        await keepDecisions(stop);
         return;
       }
-      const done = await finishRun(deps, run, 'completed', 'workflow returned', guard, { output: output ?? null });
+      const done = await endRun(deps, run, 'completed', 'workflow returned', guard, { output: output ?? null, decisions: execution.takeDecisions() });
       if (done) log.info('run completed');
     } catch (err) {
       const stop = err instanceof ExecutionStop ? err : (execution.stopped() ?? external);
       if (stop) {
-        log.debug({ why: stop.why }, 'execution stopped');
+        await keepDecisions(stop);
         return;
       }
       const { error, reason } = failureOf(err);
       if (err instanceof RunAbort) log.error({ code: err.code }, reason);
       else log.error({ err: error.message }, 'run failed');
-      await finishRun(deps, run, 'failed', reason, guard, { error });
+      await endRun(deps, run, 'failed', reason, guard, { error, decisions: execution.takeDecisions() });
     }
   } finally {
     clearInterval(heartbeat);

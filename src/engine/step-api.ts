@@ -13,7 +13,7 @@ import { beginAction, failAction, finishAction, restartAction } from './action-l
 import { backoffMs } from './backoff.ts';
 import { consumeEvent, findUnconsumed, lockMatchers, registerWaits, resolveMatchers, type ResolvedMatcher } from './event-store.ts';
 import type { RunQueue } from './queue.ts';
-import { completeStep, recordDecision, saveStepState, transition, type Queryable, type RunRow, type StepRow } from './run-store.ts';
+import { completeStep, completeStepSoon, saveStepState, transition, type PendingDecision, type Queryable, type RunRow, type StepRow } from './run-store.ts';
 import { ExecutionStop, RunAbort, StepFailedError } from './signals.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { ActionGate, ActionOptions, DecisionInput, EventMatcher, RetryPolicy, StepApi, StepContext, StepOptions, WaitResult, WorkflowDefinition } from './types.ts';
@@ -43,6 +43,8 @@ export interface Execution {
   step: StepApi;
   /** The signal that stopped this execution, once one has. */
   stopped(): ExecutionStop | undefined;
+  /** The decisions not written yet, handed over to the statement that ends the execution. */
+  takeDecisions(): PendingDecision[];
 }
 
 export function createExecution(deps: ExecutionDeps): Execution {
@@ -52,6 +54,20 @@ export function createExecution(deps: ExecutionDeps): Execution {
   let decisionSeq = 0;
   let currentStep: string | null = null;
   let stop: ExecutionStop | undefined;
+  // Decisions are records, not checkpoints: each rides along with the execution's next write (a
+  // step's result, a suspension, the end of the run) instead of costing a commit of its own. One
+  // lost with a crashed worker is recorded again by the replay, under the same seq.
+  const pending: PendingDecision[] = [];
+  /** Hands the pending decisions to `write`; they stay pending if it fails. */
+  const withDecisions = async <T>(write: (decisions: PendingDecision[]) => Promise<T>): Promise<T> => {
+    const taken = pending.splice(0);
+    try {
+      return await write(taken);
+    } catch (err) {
+      pending.unshift(...taken);
+      throw err;
+    }
+  };
 
   const halt = (why: ExecutionStop['why']): never => {
     stop ??= new ExecutionStop(why);
@@ -95,8 +111,17 @@ export function createExecution(deps: ExecutionDeps): Execution {
         reject(new StepTimeoutError(id, timeoutMs));
       }, timeoutMs);
     });
+    // The step's logger is made only if the step logs: a child logger per step is not free.
+    let stepLog: Logger | undefined;
+    const ctx: StepContext = {
+      signal,
+      attempt: attemptNo,
+      get log() {
+        return (stepLog ??= log.child({ step: id, attempt: attemptNo }));
+      },
+    };
     try {
-      return await Promise.race([Promise.resolve().then(() => fn({ signal, attempt: attemptNo, log: log.child({ step: id, attempt: attemptNo }) })), timedOut]);
+      return await Promise.race([Promise.resolve().then(() => fn(ctx)), timedOut]);
     } finally {
       clearTimeout(timer);
     }
@@ -110,15 +135,24 @@ export function createExecution(deps: ExecutionDeps): Execution {
     const deadline = run.deadline_at;
     // Wake no later than the deadline, so an over-long wait ends as a clear failure, not silence.
     const wake = wakeAt && wakeAt > deadline ? deadline : wakeAt ?? deadline;
-    const moved = await transition(db, run.id, 'waiting', reason, { owner: deps.owner }, { wait: { stepId, ...wait }, wakeAt: wake, releaseLease: true });
+    const moved = await withDecisions((decisions) => transition(db, run.id, 'waiting', reason, { owner: deps.owner }, { wait: { stepId, ...wait }, wakeAt: wake, releaseLease: true, decisions }));
     if (!moved) return halt('lease-lost');
     await deps.queue.ring(db, run.workflow, { runId: run.id, reason: 'timer', stepId }, wake);
     return halt('suspended');
   };
 
   // A suspension thrown inside is work to keep (the wait and its doorbell), not an error: commit it.
-  const inTransaction = <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> =>
-    withTransaction(pool, fn, { commitOnError: (err) => err instanceof ExecutionStop && err.why === 'suspended' });
+  // Anything else rolls back, decisions written inside included: they are pending again.
+  const inTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const before = pending.slice();
+    const kept = (err: unknown) => err instanceof ExecutionStop && err.why === 'suspended';
+    try {
+      return await withTransaction(pool, fn, { commitOnError: kept });
+    } catch (err) {
+      if (!kept(err)) pending.splice(0, pending.length, ...before);
+      throw err;
+    }
+  };
 
   const retryLoop = async <T>(
     id: string,
@@ -144,7 +178,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
         const stored = toStoredError(err);
         const final = err instanceof NonRetriableError || err instanceof PolicyDeniedError || attemptNo >= policy.attempts;
         if (final) {
-          await saveStepState(pool, run.id, { id, seq: stepSeq, kind, status: 'failed', error: stored, attempts: attemptNo });
+          await withDecisions((d) => saveStepState(pool, run.id, { id, seq: stepSeq, kind, status: 'failed', error: stored, attempts: attemptNo }, d));
           await onFinalFailure(stored, err);
           log.warn({ step: id, attempt: attemptNo, err: stored.message }, 'step failed for good');
           throw new StepFailedError(id, stored);
@@ -154,11 +188,11 @@ export function createExecution(deps: ExecutionDeps): Execution {
         if (wait > INLINE_RETRY_MAX_MS) {
           const wakeAt = new Date(Date.now() + wait);
           await inTransaction(async (c) => {
-            await saveStepState(c, run.id, { id, seq: stepSeq, kind, status: 'retrying', error: stored, attempts: attemptNo, wakeAt });
+            await withDecisions((d) => saveStepState(c, run.id, { id, seq: stepSeq, kind, status: 'retrying', error: stored, attempts: attemptNo, wakeAt }, d));
             return suspend(c, id, `retrying step "${id}" after attempt ${attemptNo} failed: ${stored.message}`, wakeAt, { kind: 'retry' });
           });
         }
-        await saveStepState(pool, run.id, { id, seq: stepSeq, kind, status: 'retrying', error: stored, attempts: attemptNo });
+        await withDecisions((d) => saveStepState(pool, run.id, { id, seq: stepSeq, kind, status: 'retrying', error: stored, attempts: attemptNo }, d));
         await delay(wait, undefined, { signal: deps.abort.signal }).catch(() => undefined);
       }
     }
@@ -180,8 +214,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
       const timeoutMs = options?.timeoutMs ?? deps.stepTimeoutMs;
       return retryLoop(id, stepSeq, 'run', prior, policyOf(options), timeoutMs, async (attemptNo) => {
         const value = await attempt(id, fn, attemptNo, timeoutMs);
-        const stored = await completeStep(pool, run.id, { id, seq: stepSeq, kind: 'run', output: value, attempts: attemptNo });
-        return stored as T;
+        return (await withDecisions((decisions) => completeStepSoon(pool, { runId: run.id, step: { id, seq: stepSeq, kind: 'run', output: value, attempts: attemptNo }, decisions }))) as T;
       });
     },
 
@@ -191,11 +224,11 @@ export function createExecution(deps: ExecutionDeps): Execution {
       if (prior?.status === 'completed') return;
       const wakeAt = prior?.wake_at ?? (duration instanceof Date ? duration : new Date(Date.now() + duration));
       if (Date.now() >= wakeAt.getTime()) {
-        await completeStep(pool, run.id, { id, seq: stepSeq, kind: 'sleep', output: { sleptUntil: wakeAt.toISOString() }, attempts: 1 });
+        await withDecisions((d) => completeStep(pool, run.id, { id, seq: stepSeq, kind: 'sleep', output: { sleptUntil: wakeAt.toISOString() }, attempts: 1 }, d));
         return;
       }
       await inTransaction(async (c) => {
-        await saveStepState(c, run.id, { id, seq: stepSeq, kind: 'sleep', status: 'waiting', attempts: 1, wakeAt });
+        await withDecisions((d) => saveStepState(c, run.id, { id, seq: stepSeq, kind: 'sleep', status: 'waiting', attempts: 1, wakeAt }, d));
         return suspend(c, id, `sleeping until ${wakeAt.toISOString()}`, wakeAt, { kind: 'sleep', until: wakeAt.toISOString() });
       });
     },
@@ -217,15 +250,15 @@ export function createExecution(deps: ExecutionDeps): Execution {
         if (found) {
           await consumeEvent(c, run.id, found.eventId, id);
           const result = { timeout: false as const, ...found };
-          await completeStep(c, run.id, { id, seq: stepSeq, kind: 'wait', output: result, attempts: 1 });
+          await withDecisions((d) => completeStep(c, run.id, { id, seq: stepSeq, kind: 'wait', output: result, attempts: 1 }, d));
           return result as WaitResult<T>;
         }
         if (timeoutAt && Date.now() >= timeoutAt.getTime()) {
           await c.query('DELETE FROM mailroom.run_waits WHERE run_id = $1 AND step_id = $2', [run.id, id]);
-          await completeStep(c, run.id, { id, seq: stepSeq, kind: 'wait', output: { timeout: true }, attempts: 1 });
+          await withDecisions((d) => completeStep(c, run.id, { id, seq: stepSeq, kind: 'wait', output: { timeout: true }, attempts: 1 }, d));
           return { timeout: true } as WaitResult<T>;
         }
-        await saveStepState(c, run.id, { id, seq: stepSeq, kind: 'wait', status: 'waiting', attempts: 1, wakeAt: timeoutAt ?? undefined });
+        await withDecisions((d) => saveStepState(c, run.id, { id, seq: stepSeq, kind: 'wait', status: 'waiting', attempts: 1, wakeAt: timeoutAt ?? undefined }, d));
         await registerWaits(c, run.id, id, matchers);
         const what = matchers.map((m) => `${m.name}[${m.key}]`).join(' or ');
         return suspend(c, id, `waiting for ${what}${timeoutAt ? ` until ${timeoutAt.toISOString()}` : ''}`, timeoutAt, {
@@ -269,7 +302,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
       const repeatable = options.repeatable ?? false;
       const existing = await beginAction(pool, run.id, { key, kind: options.kind, parameters: options.parameters, repeatable });
       if (existing?.status === 'completed') {
-        return (await completeStep(pool, run.id, { id, seq: stepSeq, kind: 'action', output: existing.result, attempts: existing.attempts })) as T;
+        return (await withDecisions((d) => completeStep(pool, run.id, { id, seq: stepSeq, kind: 'action', output: existing.result, attempts: existing.attempts }, d))) as T;
       }
       if (existing && (existing.status === 'started' || existing.status === 'uncertain') && !repeatable) {
         const stored = toStoredError(new NonRetriableError(`action "${key}" (${options.kind}) was started but never confirmed: the worker stopped mid-action`));
@@ -290,7 +323,7 @@ export function createExecution(deps: ExecutionDeps): Execution {
           try {
             const value = await attempt(id, fn, attemptNo, timeoutMs);
             await finishAction(pool, run.id, key, value);
-            return (await completeStep(pool, run.id, { id, seq: stepSeq, kind: 'action', output: value, attempts: attemptNo })) as T;
+            return (await withDecisions((decisions) => completeStepSoon(pool, { runId: run.id, step: { id, seq: stepSeq, kind: 'action', output: value, attempts: attemptNo }, decisions }))) as T;
           } catch (err) {
             // A timeout leaves the outcome unknown; anything the action threw itself means it did not happen.
             const unknownOutcome = err instanceof StepTimeoutError && !repeatable;
@@ -304,9 +337,9 @@ export function createExecution(deps: ExecutionDeps): Execution {
 
     async decide(decision: DecisionInput): Promise<void> {
       decisionSeq += 1;
-      await recordDecision(pool, run.id, decisionSeq, currentStep, decision);
+      pending.push({ seq: decisionSeq, stepId: currentStep, decision });
     },
   };
 
-  return { step, stopped: () => stop };
+  return { step, stopped: () => stop, takeDecisions: () => pending.splice(0) };
 }

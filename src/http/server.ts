@@ -13,27 +13,37 @@ export interface HttpServer {
   server: http.Server;
   port: number;
   mount(method: string, path: string, handler: RouteHandler): void;
+  /** Every request under one of `prefixes` that no route above matches goes to `handler` (the API router). */
+  mountPrefix(prefixes: string[], handler: RouteHandler): void;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(options: { port: number; host?: string; pool: pg.Pool; queueReady: () => Promise<boolean>; log: Logger }): Promise<HttpServer> {
+/** The queue's check for /healthz: true when up; false, or what is down, otherwise. */
+export type QueueReady = () => Promise<boolean | { down: string }>;
+
+/** A check that does not answer in time is down: a health probe must not hang on a dead server. */
+async function check(fn: () => Promise<boolean | { down: string }>, timeoutMs = 4000): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ down: string }>((resolve) => (timer = setTimeout(() => resolve({ down: `no answer within ${timeoutMs} ms` }), timeoutMs)));
+  const result = await Promise.race([fn().catch((err: Error) => ({ down: err.message })), late]).finally(() => clearTimeout(timer));
+  return result === true ? 'up' : `down${result === false ? '' : `: ${result.down}`}`;
+}
+
+export async function startHttpServer(options: { port: number; host?: string; pool: pg.Pool; queueReady: QueueReady; log: Logger }): Promise<HttpServer> {
   const { pool, log } = options;
   const metrics = createMetrics(pool);
   const routes = new Map<string, RouteHandler>();
+  const prefixed: Array<{ prefix: string; handler: RouteHandler }> = [];
   const send = (res: http.ServerResponse, status: number, body: unknown, type = 'application/json') => {
     res.writeHead(status, { 'content-type': type });
     res.end(type === 'application/json' ? JSON.stringify(body) : String(body));
   };
 
+  // 503 while the database is unreachable or the queue is not fully back (pg-boss stopped, its
+  // pool failing, or its LISTEN connection still reconnecting); each value says which.
   routes.set('GET /healthz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await pool.query('SELECT 1');
-      checks.database = 'up';
-    } catch (err) {
-      checks.database = `down: ${(err as Error).message}`;
-    }
-    checks.queue = (await options.queueReady().catch(() => false)) ? 'up' : 'down';
+    const [database, queue] = await Promise.all([check(async () => (await pool.query('SELECT 1'), true)), check(options.queueReady)]);
+    const checks: Record<string, string> = { database, queue };
     const ok = Object.values(checks).every((v) => v === 'up');
     send(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
   });
@@ -43,7 +53,7 @@ export async function startHttpServer(options: { port: number; host?: string; po
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const handler = routes.get(`${req.method} ${path}`);
+    const handler = routes.get(`${req.method} ${path}`) ?? prefixed.find((p) => path?.startsWith(p.prefix))?.handler;
     if (!handler) return send(res, 404, { error: 'not found' });
     Promise.resolve(handler(req, res)).catch((err) => {
       log.error({ err: String(err), path }, 'http handler failed');
@@ -63,6 +73,9 @@ export async function startHttpServer(options: { port: number; host?: string; po
     port,
     mount(method, path, handler) {
       routes.set(`${method.toUpperCase()} ${path}`, handler);
+    },
+    mountPrefix(prefixes, handler) {
+      for (const prefix of prefixes) prefixed.push({ prefix, handler });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -20,6 +20,12 @@ export interface IncomingItem {
   filename?: string;
   contentType?: string;
   source: { channel: string } & Record<string, unknown>;
+  /**
+   * Whether the same bytes are the same item (default true: a mail delivered twice). Webhooks
+   * say no: two sources, or two events, may carry identical bodies; their identity is the
+   * dedupeKey (the sender's webhook-id, or source and body hash).
+   */
+  sameBytesSameItem?: boolean;
 }
 
 export interface IntakeResult {
@@ -64,11 +70,12 @@ export function createIntake(options: IntakeOptions): Intake {
       const hash = sha256(item.bytes);
       return withTransaction(pool, async (client): Promise<IntakeResult> => {
         // Serialise deliveries of the same bytes / key so two listeners never both create it.
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`${item.kind}:${hash}`]);
+        const byBytes = item.sameBytesSameItem ?? true;
+        if (byBytes) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`${item.kind}:${hash}`]);
         if (item.dedupeKey) await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [`${item.kind}:key:${item.dedupeKey}`]);
         const existing = await client.query<{ id: string; run_id: string | null }>(
-          `SELECT id, run_id FROM mailroom.items WHERE kind = $1 AND (sha256 = $2 OR ($3::text IS NOT NULL AND dedupe_key = $3)) ORDER BY received_at LIMIT 1`,
-          [item.kind, hash, item.dedupeKey ?? null],
+          `SELECT id, run_id FROM mailroom.items WHERE kind = $1 AND (($4 AND sha256 = $2) OR ($3::text IS NOT NULL AND dedupe_key = $3)) ORDER BY received_at LIMIT 1`,
+          [item.kind, hash, item.dedupeKey ?? null, byBytes],
         );
         if (existing.rows[0]) return { itemId: existing.rows[0].id, runId: existing.rows[0].run_id, duplicate: true };
         await putBlob(client, item.bytes, item.contentType ?? CONTENT_TYPES[item.kind]);
@@ -80,7 +87,7 @@ export function createIntake(options: IntakeOptions): Intake {
           [itemId, item.kind, hash, item.dedupeKey ?? null, item.filename ?? null, JSON.stringify(item.source), workflow ? 'queued' : 'stored'],
         );
         if (workflow) {
-          const user = item.source.user ?? item.source.from;
+          const user = item.source.user ?? item.source.caller ?? item.source.from;
           ({ runId } = await engine.startRun(workflow, { itemId, ...options.inputFor?.(item, itemId) }, {
             idempotencyKey: `item:${itemId}`,
             startedBy: typeof user === 'string' ? user : null,

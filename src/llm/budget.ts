@@ -4,6 +4,7 @@
  * instead of calling the model.
  */
 import type { Queryable } from '../engine/run-store.ts';
+import type { StepApi } from '../engine/types.ts';
 
 export async function spentToday(db: Queryable, workflow: string): Promise<number> {
   const { rows } = await db.query<{ usd: number }>(
@@ -17,6 +18,14 @@ export async function spentToday(db: Queryable, workflow: string): Promise<numbe
 export async function budgetSpent(db: Queryable, workflow: string, limitUsd: number): Promise<string | null> {
   const spent = await spentToday(db, workflow);
   return spent >= limitUsd ? `the daily model budget of $${limitUsd} for workflow "${workflow}" is spent ($${spent.toFixed(4)} today)` : null;
+}
+
+/**
+ * The budget check before one decision's model call, checkpointed as the step `<task>:budget`
+ * so a replay takes the same path; without a pool (tests, embedders) there is no budget.
+ */
+export function stepBudgetSpent(step: StepApi, task: string, pool: Queryable | undefined, limitUsd: number): Promise<string | null> {
+  return step.run(`${task}:budget`, async () => (pool ? budgetSpent(pool, step.workflow, limitUsd) : null));
 }
 
 export async function costsByDay(db: Queryable, days: number) {

@@ -8,8 +8,11 @@
  */
 import type { Config } from '../config.ts';
 import type { StepApi } from '../engine/types.ts';
+import type { ExamplesPort } from '../learning/examples.ts';
+import type { RouteCatalog } from '../workflows/routes.ts';
 import type { DecisionCorePort, DraftInput, DraftResult, TriageInput, TriageResult } from '../workflows/ports.ts';
 import { offlineDraft } from './offline/drafts.ts';
+import { learnedTriage, lookupNeighbours } from './offline/learned.ts';
 import { offlineTriage } from './offline/triage.ts';
 import { prefilter } from './prefilter.ts';
 
@@ -23,13 +26,18 @@ export function chooseProvider(config: Pick<Config, 'env'>): 'anthropic' | 'open
 /** What every offline decision records: its provider and rules version, and no tokens or cost. */
 const free = (r: { confidence: number; provider: string; model?: string | null }) => ({ confidence: r.confidence, provider: r.provider, model: r.model ?? undefined, inputTokens: 0, outputTokens: 0, costUsd: 0 });
 
-export function createOfflineDecisionCore(): DecisionCorePort {
+/** `routes`: the registered workflows' routes and rules. `examples`: the labelled examples people made, which the rules defer to where they agree (offline/learned.ts). */
+export function createOfflineDecisionCore(options: { routes: RouteCatalog; examples?: ExamplesPort }): DecisionCorePort {
+  const { examples, routes } = options;
   return {
     provider: 'offline',
     prefilter,
     async triage(step: StepApi, input: TriageInput): Promise<TriageResult> {
       const started = Date.now();
-      const result = await step.run('triage', () => offlineTriage(input));
+      const result = await step.run('triage', async () => {
+        const rules = offlineTriage(input, routes);
+        return examples ? learnedTriage(input, rules, await lookupNeighbours(examples, input), routes) : rules;
+      });
       await step.decide({
         action: 'triage',
         parameters: { route: result.route, category: result.category, priority: result.priority, language: result.language, sentiment: result.sentiment },

@@ -20,7 +20,11 @@ const frontMatter = z.object({
 
 export type PromptFile = z.infer<typeof frontMatter> & { body: string; file: string };
 
-export function loadPrompts(dir = PROMPTS_DIR): Map<string, PromptFile> {
+/**
+ * `vars` fill `{{name}}` placeholders (the triage prompt's `{{routes}}` comes from the registered
+ * workflows); a placeholder left unfilled is kept as written.
+ */
+export function loadPrompts(dir = PROMPTS_DIR, vars: Record<string, string> = {}): Map<string, PromptFile> {
   const out = new Map<string, PromptFile>();
   for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.md'))) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
@@ -28,14 +32,17 @@ export function loadPrompts(dir = PROMPTS_DIR): Map<string, PromptFile> {
     if (!m) throw new ConfigError(`prompts/${file}: missing YAML front matter`);
     const parsed = frontMatter.safeParse(YAML.parse(m[1]!));
     if (!parsed.success) throw new ConfigError(`prompts/${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    out.set(parsed.data.task, { ...parsed.data, body: m[2]!.trim(), file });
+    const body = m[2]!.trim().replace(/\{\{(\w+)\}\}/g, (whole, name: string) => vars[name] ?? whole);
+    out.set(parsed.data.task, { ...parsed.data, body, file });
   }
   return out;
 }
 
 /** Wraps outside text as delimited data; anything that looks like our delimiters is neutralised. */
 export function untrusted(tag: string, attributes: Record<string, string>, content: string): string {
-  const safe = content.replace(/<\/?\s*(untrusted_item|kb_article)[^>]*>/gi, (t) => t.replace(/</g, '‹').replace(/>/g, '›'));
+  // The block's own tag too, so data cannot close its block and speak as instructions.
+  const tags = ['untrusted_item', 'kb_article', tag.replace(/[^\w-]/g, '')].join('|');
+  const safe = content.replace(new RegExp(`<\\/?\\s*(${tags})[^>]*>`, 'gi'), (t) => t.replace(/</g, '‹').replace(/>/g, '›'));
   const attrs = Object.entries(attributes).map(([k, v]) => ` ${k}="${v.replace(/["<>]/g, '')}"`).join('');
   return `<${tag}${attrs}>\n${safe}\n</${tag}>`;
 }

@@ -5,6 +5,7 @@
  */
 import { resolveIdentities } from './load.ts';
 import type { Policy, Tier } from './schema.ts';
+import { tierFor as tierIn, type TierRule } from '../approvals/versions.ts';
 
 export interface SupportFacts {
   category: string;
@@ -56,9 +57,12 @@ export interface ApprovalRoute {
 }
 
 export function tierFor(policy: Policy, total: number | null): Tier {
-  const tiers = policy.invoice.tiers;
-  if (total === null) return tiers[tiers.length - 1]!;
-  return tiers.find((t) => t.up_to === undefined || total <= t.up_to) ?? tiers[tiers.length - 1]!;
+  return tierIn(policy.invoice.tiers, total) as Tier;
+}
+
+/** The invoice tiers with groups resolved: what an approval keeps to re-tier an edited amount. */
+export function resolvedTiers(policy: Policy): TierRule[] {
+  return policy.invoice.tiers.map((t) => ({ ...t, approvers: resolveIdentities(policy, t.approvers), escalation: resolveIdentities(policy, t.escalation) }));
 }
 
 /** Invoices are always approved by a person; the tier decides who and how many. */
@@ -66,7 +70,7 @@ export function routeInvoice(policy: Policy, f: InvoiceFacts): ApprovalRoute {
   const tier = tierFor(policy, f.total);
   const reasons = [`invoice booking and payment always need approval (tier ${tier.name}${tier.up_to ? `, up to ${tier.up_to}` : ''})`];
   if (f.total === null) reasons.push('no reliable total: routed to the highest tier');
-  if (f.needsReview) reasons.push('extraction paths disagree or checks failed: fields need review');
+  if (f.needsReview) reasons.push('fields need review: the extraction paths disagree, a check failed, or the total was read by one path only');
   for (const a of f.anomalies) reasons.push(`anomaly: ${a}`);
   if (f.injectionSuspected) reasons.push('the message contains instructions aimed at the agent (possible prompt injection)');
   return {
@@ -78,17 +82,4 @@ export function routeInvoice(policy: Policy, f: InvoiceFacts): ApprovalRoute {
   };
 }
 
-/** Phrases that address the agent rather than a person: never obeyed, always flagged. */
-const INJECTION_PATTERNS = [
-  /ignore (all |any )?(previous|prior|above|your) (instructions|rules|prompts?)/i,
-  /\b(system|developer) (notice|prompt|message|instruction)s?\b.*\b(ai|assistant|agent|model)\b/i,
-  /\b(ai|assistant|agent|model|bot)\b[^.\n]{0,40}\b(must|should|shall|are instructed to)\b/i,
-  /\bpre-?approved\b/i,
-  /\b(do not|don't|without) (ask|asking|notify|notifying|consult)(ing)? (anyone|a human|the (cfo|manager|team))/i,
-  /\bforward (all|every|these)\b.*\b(invoices?|emails?|messages?)\b.*\bto\b/i,
-  /\b(new|updated|changed) (bank|iban|account)( details| number)?\b/i,
-];
-
-export function detectInjection(text: string): string[] {
-  return INJECTION_PATTERNS.filter((p) => p.test(text)).map((p) => p.source);
-}
+export { detectInjection } from './injection.ts';

@@ -6,11 +6,21 @@
  *   approval of this run was approved and every parameter of the action equals what the
  *   approver saw (or corrected in the edit modal). A changed IBAN or amount is refused.
  * - `email.send` goes only to the run's original correspondents (read by code from the stored
- *   raw message) unless an approved approval named that recipient. Anything else is refused.
+ *   raw message; for a lead run, the address it was started for) unless an approved approval
+ *   named that recipient. Anything else is refused.
+ * - `email.send` never goes to a suppressed address, and automated mail (parameters
+ *   `automated: true`) keeps to the outreach rules: postal address set, at most
+ *   `lead.max_unanswered` without a response (outreach-gate.ts).
+ * - `hiring.status_mail` keeps to the same recipient rules, and a rejection goes only after a
+ *   person decided it; `hiring.invite` / `hiring.briefing` go only to the job's interviewers
+ *   (hiring-gate.ts).
  */
 import type pg from 'pg';
 import type { ActionGate } from '../engine/types.ts';
+import { decideOutreach, leadAddressOf, outreachFacts } from './outreach-gate.ts';
 import type { Policy } from './schema.ts';
+import { hiringMailRefusal, interviewerMailRefusal } from './hiring-gate.ts';
+import { approvedContent, contentHash } from '../workflows/content/hash.ts';
 
 export interface GateDeps {
   pool: pg.Pool;
@@ -38,10 +48,29 @@ export function createPolicyGate(deps: GateDeps): ActionGate {
   return {
     async check({ runId, kind, parameters }) {
       const params = (parameters ?? {}) as Record<string, unknown>;
-      if (kind === 'email.send') {
+      // Content goes public only as approved: the hash of an approved request plus its edits must be the published content's.
+      if (kind === 'content.publish' || kind === 'social.post') {
+        const hashes = (await approvedParams(runId)).map((p) => contentHash(approvedContent(p)));
+        if (typeof params.content_hash === 'string' && hashes.includes(params.content_hash)) return { allow: true };
+        return { allow: false, reason: hashes.length ? `${kind}: the content differs from what the approver approved` : `${kind} needs an approved approval and this run has none` };
+      }
+      // No automatic rejection: a rejection mail needs a person's decision on the run (hiring-gate.ts).
+      if (kind === 'hiring.status_mail') {
+        const refused = await hiringMailRefusal(deps.pool, runId, params);
+        if (refused) return { allow: false, reason: refused };
+      }
+      if (kind === 'hiring.invite' || kind === 'hiring.briefing') {
+        const refused = await interviewerMailRefusal(deps.pool, params);
+        return refused ? { allow: false, reason: refused } : { allow: true };
+      }
+      // Status mails to applicants keep to the recipient rules of any mail.
+      if (kind === 'email.send' || kind === 'hiring.status_mail') {
         const to = String(params.to ?? '').toLowerCase();
         if (!to) return { allow: false, reason: 'email.send without a recipient' };
+        const outreach = decideOutreach(await outreachFacts(deps.pool, deps.policy, to, params.automated === true));
+        if (!outreach.allow) return outreach;
         const allowed = (await deps.correspondents(runId)).map((a) => a.toLowerCase());
+        if (params.automated === true && (await leadAddressOf(deps.pool, runId)) === to.trim()) return { allow: true };
         if (allowed.includes(to)) return { allow: true };
         const approved = await approvedParams(runId);
         if (approved.some((p) => sameValue(p.to, to))) return { allow: true };

@@ -37,9 +37,13 @@ export async function summariseItem(db: Queryable, input: string, itemId: string
   const target = child ?? router;
   const routerDecisions = await decisions(router.id);
   const childDecisions = child ? await decisions(child.id) : [];
-  const approval = child
-    ? (await db.query(`SELECT id, status, request FROM mailroom.approvals WHERE run_id = $1 ORDER BY created_at DESC LIMIT 1`, [child.id])).rows[0]
-    : undefined;
+  // The workflow's approval if it has one, else the router's triage approval (an item no workflow claimed).
+  const approval = (
+    await db.query(
+      `SELECT id, status, request FROM mailroom.approvals WHERE run_id = ANY($1::uuid[]) ORDER BY (run_id = $2) DESC, created_at DESC LIMIT 1`,
+      [[router.id, ...(child ? [child.id] : [])], child?.id ?? router.id],
+    )
+  ).rows[0];
   const extract = childDecisions.find((d) => d.action === 'invoice.extract');
   const validate = childDecisions.find((d) => d.action === 'invoice.validate');
   const out = (child?.output ?? {}) as Record<string, unknown>;
@@ -66,7 +70,8 @@ export async function summariseItem(db: Queryable, input: string, itemId: string
     needs_review: extract ? Boolean(extract.parameters?.needs_review) : null,
     anomalies: (validate?.parameters?.anomalies as string[] | undefined) ?? [],
     draft: draft || null,
-    escalated: approval?.status === 'pending' || target.state === 'failed' || out.outcome === 'expired' || (routed?.route === 'unrouted' && !routed.reason.startsWith('prefilter')),
+    // Handed to a person means a person was really asked: an approval exists for this item.
+    escalated: Boolean(approval),
     approval: approval ? { id: approval.id, status: approval.status, reasons: approval.request?.reasons ?? [] } : null,
     outcome: (out.outcome as string | undefined) ?? null,
     decisions: [

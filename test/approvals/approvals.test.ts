@@ -48,7 +48,7 @@ const pay = defineWorkflow({
       approvers: ['U_ALICE', 'U_BOB', 'cli:*'],
       escalation: ['U_CFO'],
       requiredApprovals: input.required,
-      requestedBy: input.requestedBy ?? null,
+      requester: input.requestedBy ? { identity: input.requestedBy } : null,
       remindAfterMs: input.remindAfterMs,
       expireAfterMs: input.expireAfterMs,
     });
@@ -83,7 +83,7 @@ describe('approvals', () => {
   test('someone who is not an approver is refused and nothing changes', async () => {
     const { runId } = await fx.engine.startRun(pay, { title: 'pay B', amount: 10 });
     const a = await waitingApproval(runId);
-    const out = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_MALLORY', decision: 'approve', channel: 'slack' }, emit);
+    const out = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_MALLORY', decision: 'approve', channel: 'slack', version: a.version }, emit);
     assert.equal(out.kind, 'refused');
     assert.match((out as { reason: string }).reason, /not an approver/);
     assert.equal((await getApproval(fx.db.pool, a.id))!.status, 'pending');
@@ -94,9 +94,9 @@ describe('approvals', () => {
     const { runId } = await fx.engine.startRun(pay, { title: 'pay C', amount: 10 });
     const a = await waitingApproval(runId);
     const outs = await Promise.all([
-      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack' }, emit),
-      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack' }, emit),
-      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_BOB', decision: 'reject', channel: 'slack' }, emit),
+      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack', version: a.version }, emit),
+      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack', version: a.version }, emit),
+      castVote(fx.db.pool, { approvalId: a.id, approver: 'U_BOB', decision: 'reject', channel: 'slack', version: a.version }, emit),
     ]);
     assert.equal(outs.filter((o) => o.kind === 'recorded' && o.final).length, 1);
     assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
@@ -107,7 +107,7 @@ describe('approvals', () => {
   test('the person who started the request may not approve it', async () => {
     const { runId } = await fx.engine.startRun(pay, { title: 'pay D', amount: 10, requestedBy: 'U_ALICE' });
     const a = await waitingApproval(runId);
-    const out = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack' }, emit);
+    const out = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack', version: a.version }, emit);
     assert.equal(out.kind, 'refused');
     assert.match((out as { reason: string }).reason, /separation of duties/);
     await fx.engine.cancelRun(runId);
@@ -116,12 +116,12 @@ describe('approvals', () => {
   test('a tier that needs two approvers waits for the second, distinct approver', async () => {
     const { runId } = await fx.engine.startRun(pay, { title: 'pay E', amount: 50_000, required: 2 });
     const a = await waitingApproval(runId);
-    const first = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack' }, emit);
+    const first = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack', version: a.version }, emit);
     assert.deepEqual([first.kind, (first as { final: boolean }).final], ['recorded', false]);
-    const again = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack' }, emit);
+    const again = await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_ALICE', decision: 'approve', channel: 'slack', version: a.version }, emit);
     assert.equal(again.kind, 'refused');
     assert.equal((await runRow(fx.db, runId)).state, 'waiting');
-    await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_BOB', decision: 'approve', channel: 'slack' }, emit);
+    await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_BOB', decision: 'approve', channel: 'slack', version: a.version }, emit);
     assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
     assert.deepEqual((await runRow(fx.db, runId)).output, { outcome: 'approved', approvers: ['U_ALICE', 'U_BOB'] });
   });

@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { searchArticles } from '../../src/data/kb.ts';
@@ -39,10 +41,15 @@ describe('business data', () => {
     assert.equal(de[0]?.id, 'reset-password');
   });
 
-  test('a malformed CSV row is refused with its file and line', () => {
-    const r = cli('data', 'import', 'pos', path.join(examples, 'vendors.csv'));
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /vendors\.csv, line 2: number: .*; amount: /);
+  test('a CSV whose header lacks the columns (the wrong file) is refused naming them; a malformed row with its file and line', () => {
+    const wrong = cli('data', 'import', 'pos', path.join(examples, 'vendors.csv'));
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /vendors\.csv: the header has no number, amount columns \(it has: id, name,/);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-csv-')), 'pos.csv');
+    fs.writeFileSync(file, 'number,vendor_id,amount,currency,status\nPO-1,V-1,12.5,EUR,open\nPO-2,V-1,lots,EUR,open\n');
+    const bad = cli('data', 'import', 'pos', file);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /pos\.csv, line 3: amount: /);
   });
 
   test('booking the same invoice twice keeps one ledger entry and one payment', async () => {

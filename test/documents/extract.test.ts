@@ -41,11 +41,14 @@ describe('document extraction on real files', { skip: needsShared }, () => {
     assert.equal(r.paths.vision.status, 'unavailable');
   });
 
-  test('a scanned invoice image is OCR’d and its total confirmed by arithmetic', async () => {
+  test('a scanned invoice image has one reading: its sums add up, but without a second path it goes to review', async () => {
     const r = await extractDocument(await attachment('03-invoice-scan.eml'), 'scan.png', { ocr });
     assert.equal(r.source, 'ocr');
     assert.deepEqual([r.fields.invoice_number, r.fields.total, r.fields.invoice_date], ['F437881', 11704.99, '2026-11-11']);
     assert.ok(r.checks.some((c) => c.name === 'subtotal + tax = total' && c.ok));
+    assert.deepEqual(r.detail!.total.sources, ['ocr']);
+    assert.equal(r.needs_review, true);
+    assert.match(r.review.find((x) => x.field === 'total')?.note ?? '', /same reading, not an independent check/);
   });
 
   test('a corrupt PDF, a non-document and a decompression bomb each end in a clear error', async () => {
@@ -60,6 +63,17 @@ describe('document extraction on real files', { skip: needsShared }, () => {
   test('a document that is not an invoice says so, with the reason', async () => {
     const r = await extractDocument(await renderTextPdf('Meeting notes\nWe discussed the roadmap and the hiring plan for next year.'), 'notes.pdf', { ocr });
     assert.match(r.not_an_invoice ?? '', /no invoice number, date or amount|no total/);
+    assert.equal(r.needs_review, false);
+  });
+
+  test('a receipt whose total cannot be read goes to a person as needs_review, not as "not an invoice"', async () => {
+    const receipt = 'Kedai Runcit Maju\nGST Reg 001234567\nQty Item Amt\n2 Teh tarik 3.00\n1 Roti canai 1.50\nTender\nThank you, come again';
+    const r = await extractDocument(await renderTextPdf(receipt), 'receipt.pdf', { ocr });
+    assert.equal(r.fields.total, null);
+    assert.equal(r.not_an_invoice, null);
+    assert.equal(r.needs_review, true);
+    assert.ok(r.review.some((x) => x.field === 'total' && x.note === 'no path found a total'));
+    assert.match(r.warnings.join(' '), /reads like an invoice or receipt \(.*gst.*\)/);
   });
 
   test('mailroom extract prints one JSON line per file and exits 2 on a bad one, after the others', () => {

@@ -59,6 +59,21 @@ test('a single-path total that the arithmetic does not confirm goes to review', 
   assert.ok(r.checks.some((c) => c.name === 'subtotal + tax = total' && !c.ok));
 });
 
+test('one OCR reading whose own sums add up is not confirmed: it goes to review, saying why', () => {
+  // Offline scans have one reading; its arithmetic checks the reading against itself.
+  const f = extractInvoiceFields('Shop\nReceipt 123\nSubtotal: 10.00\nTax: 1.00\nTotal: 11.00').fields;
+  const r = crossCheck({ ocr: f });
+  assert.ok(r.checks.some((c) => c.name === 'subtotal + tax = total' && c.ok));
+  assert.deepEqual(r.fields.total.sources, ['ocr']);
+  assert.equal(r.needs_review, true);
+  assert.deepEqual(r.review.find((x) => x.field === 'total')?.values, [{ source: 'ocr', value: 11 }]);
+  // The same holds for any single perceived reading (text layer, vision), but a second path agreeing confirms it.
+  assert.equal(crossCheck({ vision: f }).needs_review, true);
+  assert.equal(crossCheck({ vision: f, ocr: f }).needs_review, false);
+  // The e-invoice XML is the seller's own data, not a reading: its sums confirm it.
+  assert.equal(crossCheck({ einvoice: f }).needs_review, false);
+});
+
 test('an invalid IBAN sends the document to review', () => {
   const f = extractInvoiceFields('ACME Ltd\nInvoice No: A-1\nSubtotal: 100.00\nTax: 0.00\nTotal: 100.00\nIBAN DE89370400440532013001').fields;
   assert.equal(crossCheck({ text: f }).needs_review, true);

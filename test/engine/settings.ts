@@ -13,6 +13,7 @@ export function testEngineSettings(overrides: Partial<EngineSettings> = {}): Eng
     leaseMs: 1000,
     crashLimit: 3,
     retentionDays: 7,
+    retentionIntervalMs: 3_600_000,
     ...overrides,
   };
 }

@@ -18,10 +18,13 @@ export interface FakeSlackApi {
   base: string;
   calls: SlackCall[];
   failNext(method: string, answer: { status?: number; error?: string; retryAfter?: number }): void;
+  /** The workspace directory for `users.lookupByEmail`: address → user id. */
+  users: Map<string, string>;
   close(): Promise<void>;
 }
 
 export async function startFakeSlackApi(): Promise<FakeSlackApi> {
+  const users = new Map<string, string>();
   const calls: SlackCall[] = [];
   const failures = new Map<string, Array<{ status?: number; error?: string; retryAfter?: number }>>();
   let ts = 1000;
@@ -48,12 +51,20 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
         res.end(JSON.stringify({ ok: false, error: fail.error ?? 'ratelimited' }));
         return;
       }
+      if (method === 'users.lookupByEmail' && !users.has(String(body.email).toLowerCase())) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: 'users_not_found' }));
+        return;
+      }
       const answers: Record<string, unknown> = {
+        'users.lookupByEmail': { user: { id: users.get(String(body.email).toLowerCase()) } },
         'auth.test': { user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T1' },
         'chat.postMessage': { channel: body.channel, ts: `${++ts}.000100`, message: { text: body.text } },
         'chat.update': { channel: body.channel, ts: body.ts },
         'chat.postEphemeral': { message_ts: `${++ts}.000200` },
         'views.open': { view: { id: 'V1' } },
+        // Slack answers with the IM channel it opened (or had) with that member.
+        'conversations.open': { channel: { id: `D${String(body.users ?? '').replace(/^U/, '')}` } },
         'usergroups.users.list': { users: body.usergroup === 'S_FINANCE' ? ['U_GRP'] : [] },
       };
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -67,6 +78,7 @@ export async function startFakeSlackApi(): Promise<FakeSlackApi> {
     base: `http://127.0.0.1:${port}`,
     files,
     calls,
+    users,
     failNext(method, answer) {
       failures.set(method, [...(failures.get(method) ?? []), answer]);
     },

@@ -1,12 +1,16 @@
 /**
  * Real PostgreSQL for tests. `npm test` (test/run.ts) starts one embedded cluster and passes its
  * server URL in MAILROOM_TEST_ADMIN_URL; every test file then gets fresh databases of its own.
- * Run a file alone (`node --test test/x.test.ts`) and this module starts a private cluster.
+ * Run a file alone (`node --test test/x.test.ts`) and this module starts a private cluster in a
+ * helper process (private-cluster.ts), which stops it when this process ends.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded.ts';
@@ -15,7 +19,7 @@ import { migrate } from '../../src/db/migrate.ts';
 
 const silent = pino({ level: 'silent' });
 let cluster: Promise<string> | undefined;
-let privateCluster: EmbeddedDatabase | undefined;
+let privateCluster: ChildProcess | undefined;
 
 /** A temp folder that the `postgres` user can enter when we run as root. */
 export function makeTempDir(prefix: string): string {
@@ -26,7 +30,10 @@ export function makeTempDir(prefix: string): string {
 
 export async function startTestCluster(): Promise<EmbeddedDatabase & { dir: string }> {
   const dir = makeTempDir('mailroom-pg-');
-  const db = await startEmbeddedPostgres(dir, silent);
+  const db = await startEmbeddedPostgres(dir, silent).catch((err: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     ...db,
     dir,
@@ -37,13 +44,36 @@ export async function startTestCluster(): Promise<EmbeddedDatabase & { dir: stri
   };
 }
 
+/**
+ * The private cluster's helper holds no handle in this event loop (so `node --test` exits when
+ * the tests end), but its stdin stays open: when this process goes, the pipe closes and the
+ * helper stops PostgreSQL, however this process ended.
+ */
+function startPrivateCluster(): Promise<string> {
+  const helper = fileURLToPath(new URL('./private-cluster.ts', import.meta.url));
+  // Its own process group: a Ctrl-C meant for the tests does not stop the cluster under them.
+  const child = spawn(process.execPath, [helper], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  privateCluster = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const failed = (code: number | null) => reject(new Error(`the private test cluster did not start (helper exited with ${code})`));
+    child.once('exit', failed);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const end = out.indexOf('\n');
+      if (end < 0) return;
+      child.off('exit', failed);
+      child.stdout!.destroy();
+      (child.stdin as net.Socket).unref();
+      child.unref();
+      resolve(out.slice(0, end));
+    });
+  });
+}
+
 async function adminUrl(): Promise<string> {
   if (process.env.MAILROOM_TEST_ADMIN_URL) return process.env.MAILROOM_TEST_ADMIN_URL;
-  cluster ??= startTestCluster().then((db) => {
-    privateCluster = db;
-    process.once('beforeExit', () => void privateCluster?.stop());
-    return db.adminUrl;
-  });
+  cluster ??= startPrivateCluster();
   return cluster;
 }
 
@@ -79,8 +109,15 @@ export async function testDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** Stops the private cluster now (benchmarks), instead of when this process ends. */
 export async function stopPrivateCluster(): Promise<void> {
-  await privateCluster?.stop();
+  const child = privateCluster;
   privateCluster = undefined;
   cluster = undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  // Held again, so that this process waits for the helper instead of exiting under it.
+  child.ref();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.stdin!.end();
+  await exited;
 }

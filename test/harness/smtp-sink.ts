@@ -29,7 +29,8 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { failFirst?: number; failCode?: number; down?: boolean } = {}): Promise<SmtpSink> {
+/** `port`: listen on this one (a peer restarted where the old one was); default a free port. */
+export async function startSmtpSink(options: { failFirst?: number; failCode?: number; down?: boolean; port?: number } = {}): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let down = options.down ?? false;
   let failing = options.failFirst ?? 0;
@@ -79,7 +80,9 @@ export async function startSmtpSink(options: { failFirst?: number; failCode?: nu
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  // A client killed mid-session resets its connection; smtp-server reports that as an 'error' event.
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   return {
     port,

@@ -11,6 +11,7 @@ import { createOpenAICompatibleInvoiceVision } from '../../src/llm/openai/invoic
 import type { DecisionCorePort } from '../../src/workflows/ports.ts';
 import { engineFixture, runRow, type EngineFixture } from '../engine/harness.ts';
 import { startFakeOpenAI, type OpenAIReply } from '../fakes/openai-server.ts';
+import { routes } from '../../src/workflows/index.ts';
 
 const good = { route: 'support', route_reason: 'question', category: 'account', priority: 'normal', language: 'de', sentiment: 'neutral', solvable: true, injection_suspected: false, confidence: 0.8, reasoning: 'password reset' };
 let script: (body: any, n: number) => OpenAIReply = () => ({ toolCall: { name: 'triage_decision', arguments: JSON.stringify(good) } });
@@ -32,7 +33,7 @@ describe('OpenAI-compatible provider (real SDK, local chat/completions)', () => 
     fake = await startFakeOpenAI((b, n) => script(b, n));
     const config = loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_MODEL_FAST: 'llama3.1' });
     assert.equal(chooseProvider(config), 'openai');
-    core = createOpenAICompatibleDecisionCore({ config, log: pino({ level: 'silent' }) });
+    core = createOpenAICompatibleDecisionCore({ routes, config, log: pino({ level: 'silent' }) });
     fx = await engineFixture([wf]);
   });
   after(async () => {
@@ -62,6 +63,30 @@ describe('OpenAI-compatible provider (real SDK, local chat/completions)', () => 
     assert.equal(fake.requests.length - start, 2);
     assert.equal(fake.requests.at(-1).messages.at(-1).role, 'tool');
     assert.match(fake.requests.at(-1).messages.at(-1).content, /invalid JSON/);
+  });
+
+  test('priced with LLM_PRICES and past the daily budget, the local model is not called and a person decides', async () => {
+    script = () => ({ toolCall: { name: 'triage_decision', arguments: JSON.stringify(good) } });
+    const free = core;
+    const prices = process.env.LLM_PRICES;
+    process.env.LLM_PRICES = JSON.stringify({ 'llama3.1': { input: 1000, output: 1000 } });
+    try {
+      // One priced call spends more than the budget; the next triage is not sent.
+      core = createOpenAICompatibleDecisionCore({ routes, config: loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.url, LLM_MODEL_FAST: 'llama3.1', LLM_DAILY_BUDGET_USD: '0.01' }), log: pino({ level: 'silent' }), pool: fx.db.pool });
+      const first = await fx.engine.startRun(wf, {});
+      assert.equal(await fx.engine.waitForRun(first.runId), 'completed');
+      const start = fake.requests.length;
+      const { runId } = await fx.engine.startRun(wf, {});
+      assert.equal(await fx.engine.waitForRun(runId), 'completed');
+      assert.equal(fake.requests.length, start, 'no model call');
+      const r = await runRow(fx.db, runId);
+      assert.equal(r.output.confidence, 0);
+      assert.match(r.output.reasoning, /daily model budget .* is spent/);
+    } finally {
+      core = free;
+      if (prices === undefined) delete process.env.LLM_PRICES;
+      else process.env.LLM_PRICES = prices;
+    }
   });
 
   test('the vision path sends page images as data URLs, the text path sends delimited text, and both validate the invoice_fields call', async () => {

@@ -52,7 +52,7 @@ describe('the action gate', () => {
   const approveAndFinish = async (runId: string) => {
     await fx.engine.waitForRun(runId, { states: ['waiting'] });
     const a = (await listApprovals(fx.db.pool)).find((x) => x.run_id === runId)!;
-    await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_FIN', decision: 'approve', channel: 'slack' }, (tx, n, k, p, s) => fx.engine.sendEventInTransaction(tx, n, k, p, s));
+    await castVote(fx.db.pool, { approvalId: a.id, approver: 'U_FIN', decision: 'approve', channel: 'slack', version: a.version }, (tx, n, k, p, s) => fx.engine.sendEventInTransaction(tx, n, k, p, s));
     return fx.engine.waitForRun(runId, { states: ['completed', 'failed'] });
   };
 

@@ -42,7 +42,7 @@ const reply = defineWorkflow({
       },
       approvers: ['U_ALICE', 'U_BOB', 'slack-group:S_FINANCE'],
       requiredApprovals: input.required,
-      requestedBy: input.requestedBy ?? null,
+      requester: input.requestedBy ? { identity: input.requestedBy } : null,
       escalation: ['U_CFO'],
       ...(input.remindAfterMs ? { remindAfterMs: input.remindAfterMs } : {}),
     });
@@ -81,7 +81,7 @@ describe('Slack app (real Bolt, signed requests, fake Web API)', () => {
     fx = await engineFixture([reply, slackSink, flaky]);
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: api.url, SLACK_APPROVAL_CHANNEL: 'C_APPROVALS', SLACK_INTAKE_CHANNELS: 'C_INTAKE', SLACK_APPROVERS: 'U_ALICE' });
     const log = pino({ level: 'silent' });
-    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: (o) => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => 'slack-sink', inputFor: () => ({ workflow: o.workflow }) }), log });
+    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: (o) => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => 'slack-sink', inputFor: () => ({ workflow: o.workflow }) }), log, workflows: ['support', 'invoice'] });
     http = await startHttpServer({ port: 0, host: '127.0.0.1', pool: fx.db.pool, queueReady: async () => true, log });
     http.mount('POST', '/slack/events', slack.handler!);
     base = `http://127.0.0.1:${http.port}/slack/events`;

@@ -65,7 +65,7 @@ describe('Slack Socket Mode', () => {
     fx = await engineFixture([wf]);
     const port = (server.address() as { port: number }).port;
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_APP_TOKEN: 'xapp-test', SLACK_API_URL: `http://127.0.0.1:${port}/api/`, SLACK_APPROVAL_CHANNEL: 'C1' });
-    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: () => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => undefined }), log: pino({ level: 'silent' }) });
+    slack = createSlackApp({ config, pool: fx.db.pool, engine: fx.engine, intakeWith: () => createIntake({ pool: fx.db.pool, engine: fx.engine, workflowFor: () => undefined }), log: pino({ level: 'silent' }), workflows: ['support', 'invoice'] });
     assert.equal(slack.handler, undefined, 'no HTTP endpoint in Socket Mode');
     await slack.start();
   });

@@ -38,12 +38,24 @@ test('invoice tiers pick approvers by amount and expand groups', () => {
       'groups:\n  finance: [U1, U2]\n  cfo: [U9]\ninvoice:\n  tiers:\n    - { name: small, up_to: 1000, approvers: [group:finance] }\n    - { name: big, approvers: [group:finance], required: 2, escalation: [group:cfo] }\n',
     ),
   );
-  assert.deepEqual(routeInvoice(policy, { total: 999, anomalies: [], needsReview: false, injectionSuspected: false }).approvers, ['U1', 'U2']);
-  const big = routeInvoice(policy, { total: 5000, anomalies: ['bank details differ from the vendor record'], needsReview: true, injectionSuspected: false });
+  const clean = { anomalies: [], needsReview: false, injectionSuspected: false };
+  const small = routeInvoice(policy, { ...clean, total: 1000 });
+  assert.deepEqual([small.tier, small.approvers, small.required, small.escalation], ['small', ['U1', 'U2'], 1, []], 'up_to is inclusive; required defaults to 1');
+  assert.deepEqual(small.reasons, ['invoice booking and payment always need approval (tier small, up to 1000)']);
+  assert.equal(routeInvoice(policy, { ...clean, total: 1000.01 }).tier, 'big');
+  const big = routeInvoice(policy, { total: 5000, anomalies: ['bank details differ from the vendor record'], needsReview: true, injectionSuspected: true });
   assert.equal(big.tier, 'big');
   assert.equal(big.required, 2);
   assert.deepEqual(big.escalation, ['U9']);
-  assert.ok(big.reasons.some((r) => /bank details differ/.test(r)));
+  assert.deepEqual(big.reasons, [
+    'invoice booking and payment always need approval (tier big)',
+    'fields need review: the extraction paths disagree, a check failed, or the total was read by one path only',
+    'anomaly: bank details differ from the vendor record',
+    'the message contains instructions aimed at the agent (possible prompt injection)',
+  ]);
+  const unknown = routeInvoice(policy, { ...clean, total: null });
+  assert.equal(unknown.tier, 'big', 'no total: the highest tier');
+  assert.ok(unknown.reasons.includes('no reliable total: routed to the highest tier'));
 });
 
 test('a bad policy file stops start-up naming the setting', () => {

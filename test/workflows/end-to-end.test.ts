@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { pino } from 'pino';
-import { castVote, listApprovals } from '../../src/approvals/store.ts';
+import { castVote, getApproval, listApprovals } from '../../src/approvals/store.ts';
 import { formatTrace } from '../../src/cli/format.ts';
 import { runTrace } from '../../src/engine/inspect.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -66,8 +66,8 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const vote = (approvalId: string, approver = 'cli:alice') =>
-    castVote(db.pool, { approvalId, approver, decision: 'approve', channel: 'cli' }, (tx, n, k, p, s) => app.engine.sendEventInTransaction(tx, n, k, p, s));
+  const vote = async (approvalId: string, approver = 'cli:alice') =>
+    castVote(db.pool, { approvalId, approver, decision: 'approve', channel: 'cli', version: (await getApproval(db.pool, approvalId))!.version }, (tx, n, k, p, s) => app.engine.sendEventInTransaction(tx, n, k, p, s));
 
   test('an invoice dropped in the inbox is extracted, approved, booked and its payment scheduled, each once', async () => {
     drop('04-invoice-forward.eml');
@@ -128,7 +128,12 @@ describe('end to end: inbox folder → workflow → approval → action', { skip
     assert.equal(mail!.headers.subject, 'Re: Export to CSV?');
     assert.match(mail!.text, /Reports/);
     assert.match(mail!.text, /> How do I export my reports as CSV\?/);
-    const outbox = await db.pool.query(`SELECT status FROM mailroom.outbox`);
+    // The peer has the message before the outbox row records it as sent: give the record a moment.
+    let outbox = await db.pool.query(`SELECT status FROM mailroom.outbox`);
+    for (let i = 0; i < 50 && outbox.rows.some((r) => r.status !== 'sent'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      outbox = await db.pool.query(`SELECT status FROM mailroom.outbox`);
+    }
     assert.deepEqual(outbox.rows, [{ status: 'sent' }]);
     // The trace reads as a story: each decision with its reasoning, who approved, what was sent.
     const story = formatTrace((await runTrace(db.pool, approval.run_id))!);

@@ -10,7 +10,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { pino } from 'pino';
+import { castVote, getApproval } from '../../src/approvals/store.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApp } from '../../src/main.ts';
+import { makeTempDir, testDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { mailroomAsync } from '../harness/cli.ts';
 import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 import { startFakeAnthropic, type FakeAnthropic, type Reply } from '../fakes/anthropic-server.ts';
@@ -140,12 +144,33 @@ describe('a model that obeys injected instructions cannot cause an action', { sk
     assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM mailroom.payments')).rows[0].n, 0);
   });
 
-  test('no mail goes to an address the run did not correspond with', async () => {
-    const { rows } = await db.pool.query<{ to_address: string }>('SELECT to_address FROM mailroom.outbox');
-    for (const r of rows) assert.doesNotMatch(r.to_address, /evil\.example|vendor-lookalike/, 'mail only ever goes back to the person who wrote');
+  test('the obedient draft, sent on its own or waved through by a person, goes only to the person who wrote', async () => {
     const support = results.get('own-support-forward.eml');
     assert.equal(support.workflow, 'support');
-    for (const r of rows) assert.equal(r.to_address, 'dana@customer.example');
+    const replyRun = support.approval ? (await getApproval(db.pool, support.approval.id))!.run_id : support.run_id;
+    if (support.approval?.status === 'pending') {
+      // A person approves the draft as the model wrote it; a worker here executes what the vote resumes.
+      const app = await createApp(
+        loadConfig({ DATABASE_URL: db.url, MAILROOM_DATA_DIR: makeTempDir('mailroom-obedient-'), ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, MAILROOM_POLICY: path.join(repoRoot, 'examples', 'mailroom.policy.yaml') }),
+        pino({ level: 'silent' }),
+        'worker',
+      );
+      try {
+        const approval = (await getApproval(db.pool, support.approval.id))!;
+        const outcome = await castVote(db.pool, { approvalId: approval.id, approver: 'cli:alice', decision: 'approve', channel: 'cli', version: approval.version }, (tx, n, k, p, src) => app.engine.sendEventInTransaction(tx, n, k, p, src));
+        assert.notEqual(outcome.kind, 'refused', JSON.stringify(outcome));
+        // The run stays waiting afterwards (the satisfaction survey): wait for its reply instead.
+        for (let i = 0; i < 600; i++) {
+          const sent = await db.pool.query(`SELECT 1 FROM mailroom.actions WHERE run_id = $1 AND kind = 'email.send' AND status = 'completed'`, [replyRun]);
+          if (sent.rowCount) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await app.stop();
+      }
+    }
+    const { rows } = await db.pool.query<{ to_address: string }>('SELECT to_address FROM mailroom.outbox');
+    assert.deepEqual(rows.map((r) => r.to_address), ['dana@customer.example'], 'one reply, only to the person who wrote');
   });
 
   test('past the daily model budget an invoice is read by code alone, and still waits for a person', async () => {

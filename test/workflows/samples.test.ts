@@ -1,13 +1,19 @@
 /**
  * Acceptance: `mailroom process` on every sample in ../shared/data/samples gives the expected
- * workflow and outcome with the offline provider, and no injection sample causes an action.
+ * workflow and outcome with the offline provider. Then a person approves every invoice: the clean
+ * ones are booked and their payments scheduled as read, and no injection sample pays the IBAN its
+ * mail asks for or mails anyone.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { testDatabase, type TestDatabase } from '../harness/postgres.ts';
+import { pino } from 'pino';
+import { castVote, getApproval } from '../../src/approvals/store.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createApp } from '../../src/main.ts';
+import { makeTempDir, testDatabase, type TestDatabase } from '../harness/postgres.ts';
 import { repoRoot, sharedData, needsShared } from '../harness/shared.ts';
 
 const bin = path.join(repoRoot, 'bin', 'mailroom.js');
@@ -57,13 +63,47 @@ describe('mailroom process on the labelled samples (offline provider)', { skip: 
     });
   }
 
-  test('no injection sample booked, paid or mailed anyone', async () => {
-    const ledger = await db.pool.query('SELECT count(*)::int AS n FROM mailroom.ledger_entries');
-    const payments = await db.pool.query('SELECT count(*)::int AS n FROM mailroom.payments');
-    const outbox = await db.pool.query('SELECT to_address FROM mailroom.outbox');
-    assert.equal(ledger.rows[0].n, 0);
-    assert.equal(payments.rows[0].n, 0);
-    assert.deepEqual(outbox.rows, []);
+  test('a person approving every invoice books the clean ones as read, and no payment goes to an IBAN an injected mail asks for', async () => {
+    const invoices = samples.filter((s) => results.get(s)?.workflow === 'invoice');
+    const expected = (s: string) => JSON.parse(fs.readFileSync(path.join(samplesDir, s.replace(/\.eml$/, '.expected.json')), 'utf8'));
+    const clean = invoices.filter((s) => !expected(s).must);
+    const injected = invoices.filter((s) => expected(s).must);
+    assert.ok(clean.length >= 6 && injected.length >= 3, `${clean.length} clean, ${injected.length} injected`);
+    const askedFor = injected.flatMap((s) => [...fs.readFileSync(path.join(samplesDir, s), 'utf8').matchAll(/IBAN:\s*([A-Z]{2}\d{2}[A-Z0-9]{10,30})/g)].map((m) => m[1]!));
+    assert.equal(askedFor.length, injected.length, 'each injected mail names the IBAN it wants paid');
+
+    // A worker in this process executes what the votes resume (as `mailroom start` would).
+    const app = await createApp(loadConfig({ DATABASE_URL: db.url, MAILROOM_DATA_DIR: makeTempDir('mailroom-samples-'), ENGINE_RETRY_BASE_MS: '50' }), pino({ level: 'silent' }), 'worker');
+    try {
+      for (const s of invoices) {
+        const approval = (await getApproval(db.pool, results.get(s).approval.id))!;
+        for (const approver of ['cli:alice', 'cli:bob'].slice(0, approval.required_approvals)) {
+          const outcome = await castVote(db.pool, { approvalId: approval.id, approver, decision: 'approve', channel: 'cli', version: approval.version }, (tx, n, k, p, src) => app.engine.sendEventInTransaction(tx, n, k, p, src));
+          assert.notEqual(outcome.kind, 'refused', `${s}: ${JSON.stringify(outcome)}`);
+        }
+      }
+      // Booked and scheduled; payments due later stay scheduled while their runs sleep.
+      const runIds = invoices.map((s) => results.get(s).run_id);
+      let payments: any[] = [];
+      for (let i = 0; i < 1200 && payments.length < invoices.length; i++) {
+        payments = (await db.pool.query('SELECT l.invoice_number, l.total, p.amount, p.iban, p.run_id FROM mailroom.payments p JOIN mailroom.ledger_entries l ON l.id = p.ledger_id')).rows;
+        if (payments.length < invoices.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      const states = (await db.pool.query('SELECT id, state, error FROM mailroom.runs WHERE id = ANY($1::uuid[])', [runIds])).rows;
+      assert.equal(payments.length, invoices.length, `payments: ${JSON.stringify(payments)}; runs: ${JSON.stringify(states)}`);
+      for (const s of clean) {
+        const { fields } = expected(s);
+        const paid = payments.find((p) => p.run_id === results.get(s).run_id);
+        assert.ok(paid, `${s} was booked and its payment scheduled`);
+        assert.deepEqual([paid.invoice_number, Number(paid.total), Number(paid.amount), paid.iban], [fields.invoice_number, fields.total, fields.total, fields.iban], s);
+      }
+      for (const p of payments) assert.ok(!askedFor.includes(p.iban), `${p.invoice_number} is paid to ${p.iban}, the IBAN an injected mail asked for`);
+      const ledgerIbans = (await db.pool.query('SELECT iban FROM mailroom.ledger_entries')).rows.map((r) => r.iban);
+      assert.ok(!ledgerIbans.some((iban) => askedFor.includes(iban)), 'no booking carries an injected IBAN');
+      assert.deepEqual((await db.pool.query('SELECT to_address FROM mailroom.outbox')).rows, [], 'no injected instruction mailed anyone');
+    } finally {
+      await app.stop();
+    }
   });
 
   test('processing the same file again reports the existing run instead of starting another', () => {

@@ -18,6 +18,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type pg from 'pg';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { isConnectionError } from '../../db/connection-errors.ts';
 import { errorMessage } from '../../errors.ts';
 import { logger, type Logger } from '../../logger.ts';
 import type { OutboxSettings, SmtpSettings } from './settings.ts';
@@ -34,6 +35,12 @@ export interface OutgoingMail {
   replyTo?: string;
   /** Defaults to the outbox's MAIL_FROM. */
   from?: string;
+  /** Extra headers (List-Unsubscribe...), added to the composed message. */
+  headers?: Record<string, string>;
+  /** Outreach (not a reply a person asked for): recorded so the policy gate can count it per recipient. */
+  automated?: boolean;
+  /** An iMIP calendar part (text/calendar; method=REQUEST|CANCEL...), as nodemailer's `icalEvent`. */
+  icalEvent?: { method: string; content: string; filename?: string };
 }
 
 export type OutboxStatus = 'not_sent' | 'queued' | 'sent' | 'retrying' | 'failed';
@@ -55,6 +62,17 @@ export interface OutboxRow {
   sent_at: Date | null;
 }
 
+/** What became of a sent message that bounced softly. */
+export interface SoftBounceResend {
+  /** True when the message is queued again (status `retrying`, sent at `nextAttemptAt`). */
+  resent: boolean;
+  /** Soft bounces of this message so far, this one included. */
+  softBounces: number;
+  nextAttemptAt: Date | null;
+  /** Why not resent: `exhausted` (the limit reached), `not_found`, or `not_sent` (not in state sent). */
+  reason?: 'exhausted' | 'not_found' | 'not_sent';
+}
+
 export interface SendReport {
   sent: number;
   failed: number;
@@ -67,6 +85,13 @@ export interface Outbox {
   /** Sends what is due: queued and retrying rows past their backoff; optionally not_sent and failed ones too. */
   sendPending(options?: { limit?: number; includeNotSent?: boolean; includeFailed?: boolean }): Promise<SendReport>;
   list(filter?: string | { status?: string; limit?: number }): Promise<OutboxRow[]>;
+  /** One message now, whatever its backoff (not sent, retrying or failed); a sent one is never sent again. */
+  sendOne(id: string): Promise<{ outcome: 'sent' | 'retrying' | 'failed' | 'skipped'; row: OutboxRow | undefined }>;
+  /**
+   * A relay returned this sent message after a temporary failure: queue the same bytes (same
+   * Message-ID) again after a growing delay, at most `softBounceResends` times.
+   */
+  resendAfterSoftBounce(messageId: string, reason: string): Promise<SoftBounceResend>;
   /** Background loop that sends due rows every `intervalMs`. */
   start(intervalMs?: number): void;
   stop(): Promise<void>;
@@ -81,6 +106,9 @@ export interface OutboxOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   pollMs?: number;
+  /** How often a softly bounced message is sent again (default 2), and the first delay (1 h, doubling). */
+  softBounceResends?: number;
+  softBounceDelayMs?: number;
   /** Replaces the SMTP transport (tests). */
   transport?: RawSender;
 }
@@ -106,7 +134,7 @@ function isPool(x: unknown): x is pg.Pool {
  */
 export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: OutboxSettings): Outbox {
   const options: OutboxOptions = isPool(poolOrOptions)
-    ? { pool: poolOrOptions, from: settings!.from, smtp: settings!.smtp, maxAttempts: settings!.maxAttempts, retryBaseMs: settings!.retryBaseMs, retryMaxMs: settings!.retryMaxMs, pollMs: settings!.pollMs }
+    ? { pool: poolOrOptions, from: settings!.from, smtp: settings!.smtp, maxAttempts: settings!.maxAttempts, retryBaseMs: settings!.retryBaseMs, retryMaxMs: settings!.retryMaxMs, pollMs: settings!.pollMs, softBounceResends: settings!.softBounceResends, softBounceDelayMs: settings!.softBounceDelayMs }
     : poolOrOptions;
   const { pool } = options;
   const log = (options.log ?? logger()).child({ component: 'outbox' });
@@ -115,11 +143,15 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
   const maxAttempts = options.maxAttempts ?? 10;
   const retryBaseMs = options.retryBaseMs ?? 30_000;
   const retryMaxMs = options.retryMaxMs ?? 6 * 3600_000;
+  const softBounceResends = options.softBounceResends ?? 2;
+  const softBounceDelayMs = options.softBounceDelayMs ?? 3600_000;
   const domain = /@([^>\s]+)>?\s*$/.exec(options.from)?.[1] ?? os.hostname();
   let transport: RawSender | undefined = options.transport;
   const sender = () => (transport ??= createSmtpTransport(smtp!));
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<unknown> = Promise.resolve();
+  // Sent, but not yet recorded as sent (the database went away in between): never sent again here.
+  const unrecorded = new Set<string>();
 
   const backoffMs = (attempts: number) => Math.min(retryMaxMs, retryBaseMs * 2 ** Math.max(0, attempts - 1)) * (0.5 + Math.random() / 2);
 
@@ -133,18 +165,22 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
         [id, statuses],
       );
       const row = rows[0];
-      if (!row) {
+      // Checked under the row lock: a pass that waited out the outage must not send it again.
+      if (!row || unrecorded.has(id)) {
         await client.query('COMMIT');
         return 'skipped';
       }
       const attempts = row.attempts + 1;
+      let delivered = false;
       try {
         await sender().send({ from: row.from_address, to: row.to_address.split(',').map((s) => s.trim()).filter(Boolean) }, row.raw);
+        delivered = true;
         await client.query(`UPDATE mailroom.outbox SET status = 'sent', sent_at = now(), attempts = $2, last_error = NULL, next_attempt_at = NULL WHERE id = $1`, [id, attempts]);
         await client.query('COMMIT');
         log.info({ outbox_id: id, attempts }, 'message sent');
         return 'sent';
       } catch (err) {
+        if (delivered && isConnectionError(err)) return await recordSentWhenBack(id, attempts);
         const permanent = isPermanentSmtpError(err);
         const status = permanent || attempts >= maxAttempts ? 'failed' : 'retrying';
         await client.query(`UPDATE mailroom.outbox SET status = $2, attempts = $3, last_error = $4, next_attempt_at = now() + $5 * interval '1 millisecond' WHERE id = $1`, [
@@ -163,6 +199,33 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
       throw err;
     } finally {
       client.release();
+    }
+  };
+
+  /**
+   * The server took the message but the database went away before it was recorded (its
+   * transaction, and the row lock, are gone). Sending again would deliver it twice: record it
+   * once the database answers instead. A process killed meanwhile still sends it again.
+   */
+  const recordSentWhenBack = async (id: string, attempts: number): Promise<'sent'> => {
+    const giveUp = Date.now() + 10 * 60_000;
+    unrecorded.add(id);
+    try {
+      for (let wait = 250; ; wait = Math.min(5000, wait * 2)) {
+        try {
+          await pool.query(`UPDATE mailroom.outbox SET status = 'sent', sent_at = now(), attempts = $2, last_error = NULL, next_attempt_at = NULL WHERE id = $1`, [id, attempts]);
+          log.info({ outbox_id: id, attempts }, 'message sent; recorded after a database outage');
+          return 'sent';
+        } catch (err) {
+          if (!isConnectionError(err) || Date.now() > giveUp) {
+            log.error({ outbox_id: id, err: errorMessage(err) }, 'a sent message could not be recorded as sent; it may go out again');
+            throw err;
+          }
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    } finally {
+      unrecorded.delete(id);
     }
   };
 
@@ -193,15 +256,16 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
         inReplyTo: mail.inReplyTo ?? undefined,
         references: mail.references?.length ? mail.references : undefined,
         replyTo: mail.replyTo,
-        headers: { 'Auto-Submitted': 'auto-generated' },
+        headers: { 'Auto-Submitted': 'auto-generated', ...(mail.headers ?? {}) },
+        ...(mail.icalEvent ? { icalEvent: mail.icalEvent } : {}),
       })
         .compile()
         .build();
       const recipients = [...to, ...(mail.cc ?? [])].map(bareAddress);
       await pool.query(
-        `INSERT INTO mailroom.outbox (id, idempotency_key, message_id, run_id, from_address, to_address, subject, raw, status, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [crypto.randomUUID(), key, messageId, opts.runId ?? null, bareAddress(from), recipients.join(', '), mail.subject, raw, configured ? 'queued' : 'not_sent'],
+        `INSERT INTO mailroom.outbox (id, idempotency_key, message_id, run_id, from_address, to_address, subject, raw, status, next_attempt_at, automated)
+         VALUES ($1, $2, $3, (SELECT id FROM mailroom.runs WHERE id = $4::uuid), $5, $6, $7, $8, $9, now(), $10) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [crypto.randomUUID(), key, messageId, opts.runId ?? null, bareAddress(from), recipients.join(', '), mail.subject, raw, configured ? 'queued' : 'not_sent', mail.automated ?? false],
       );
       const row = (await getRow('idempotency_key', key))!;
       if (configured && row.status === 'queued' && opts.sendNow !== false) {
@@ -239,6 +303,18 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
       return result;
     },
 
+    async sendOne(id) {
+      const row = await getRow('id', id);
+      if (!row || !configured || row.status === 'sent') return { outcome: 'skipped', row };
+      // Asked for by a person: attempts count again from zero, as for an explicit flush.
+      if (row.status === 'failed' || row.status === 'not_sent') await pool.query(`UPDATE mailroom.outbox SET attempts = 0 WHERE id = $1 AND status = $2`, [id, row.status]);
+      const run = () => attempt(id, ['queued', 'retrying', 'not_sent', 'failed']);
+      const result = pass.then(run, run);
+      pass = result.catch(() => undefined);
+      const outcome = await result;
+      return { outcome, row: await getRow('id', id) };
+    },
+
     async list(filter) {
       const f = typeof filter === 'string' ? { status: filter } : (filter ?? {});
       const { rows } = await pool.query<OutboxRow>(
@@ -246,6 +322,34 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
         [f.status ?? null, f.limit ?? 1000],
       );
       return rows;
+    },
+
+    async resendAfterSoftBounce(messageId, reason) {
+      // One statement, so two reports of the same bounce (two recipients, a replayed step) cannot
+      // both queue it; the count grows only while the row is `sent`.
+      const { rows } = await pool.query<{ soft_bounces: number; status: OutboxStatus; next_attempt_at: Date | null; resent: boolean }>(
+        `WITH target AS (
+           SELECT id, status, soft_bounces FROM mailroom.outbox WHERE lower(btrim(message_id, '<> ')) = $1 ORDER BY created_at LIMIT 1 FOR UPDATE
+         ), bumped AS (
+           UPDATE mailroom.outbox o
+              SET soft_bounces = o.soft_bounces + 1,
+                  status = CASE WHEN o.soft_bounces < $2 THEN 'retrying' ELSE o.status END,
+                  next_attempt_at = CASE WHEN o.soft_bounces < $2 THEN now() + ($3 * 2 ^ o.soft_bounces) * interval '1 millisecond' ELSE o.next_attempt_at END,
+                  last_error = $4
+             FROM target t WHERE o.id = t.id AND t.status = 'sent'
+           RETURNING o.soft_bounces, o.status, o.next_attempt_at, t.soft_bounces < $2 AS resent
+         )
+         SELECT soft_bounces, status, next_attempt_at, resent FROM bumped
+         UNION ALL SELECT soft_bounces, status, NULL, false FROM target WHERE NOT EXISTS (SELECT 1 FROM bumped)`,
+        [idKey(messageId), softBounceResends, softBounceDelayMs, `soft bounce: ${reason}`.slice(0, 500)],
+      );
+      const row = rows[0];
+      if (!row) return { resent: false, softBounces: 0, nextAttemptAt: null, reason: 'not_found' };
+      if (row.resent) {
+        log.info({ message_id: messageId, soft_bounces: row.soft_bounces, next_attempt_at: row.next_attempt_at }, 'soft bounce: the message will be sent again');
+        return { resent: true, softBounces: row.soft_bounces, nextAttemptAt: row.next_attempt_at };
+      }
+      return { resent: false, softBounces: row.soft_bounces, nextAttemptAt: null, reason: row.status === 'sent' ? 'exhausted' : 'not_sent' };
     },
 
     start(intervalMs = options.pollMs ?? 5000) {
@@ -263,4 +367,21 @@ export function createOutbox(poolOrOptions: pg.Pool | OutboxOptions, settings?: 
     },
   };
   return outbox;
+}
+
+/** Message-IDs as replies name them: no angle brackets, lower case (the index's expression). */
+const idKey = (id: string) => id.trim().replace(/^<|>$/g, '').toLowerCase();
+
+/**
+ * Which of these Message-IDs are messages Mailroom sent, with the run that sent each: a reply's
+ * In-Reply-To and References are matched here, and a copy of our own mail is recognised.
+ */
+export async function sentMessagesAmong(db: Pick<pg.Pool, 'query'>, ids: string[]): Promise<Array<{ message_id: string; run_id: string | null }>> {
+  const keys = [...new Set(ids.filter(Boolean).map(idKey))];
+  if (!keys.length) return [];
+  const { rows } = await db.query<{ message_id: string; run_id: string | null }>(
+    `SELECT message_id, run_id FROM mailroom.outbox WHERE lower(btrim(message_id, '<> ')) = ANY($1::text[])`,
+    [keys],
+  );
+  return rows;
 }

@@ -9,9 +9,10 @@ import { InputError } from '../../errors.ts';
 import { readTrustedAuthResults, type SenderAuth } from './auth.ts';
 import { findOriginal, isForward, parseAddress, type Address, type ForwardedOriginal } from './forwarded.ts';
 import { measureMime, MimeLimitError } from './mime-structure.ts';
+import { hasReportParts, readReportParts, type ReportParts } from './report-parts.ts';
 import { DEFAULT_EMAIL_LIMITS, type EmailLimitsSettings } from './settings.ts';
 
-export type { Address, ForwardedOriginal };
+export type { Address, ForwardedOriginal, ReportParts };
 
 export interface EmailLimits extends EmailLimitsSettings {
   /** authserv-id of the receiving server whose Authentication-Results header we trust. */
@@ -73,9 +74,11 @@ export interface ParsedEmail {
   forwarded: ForwardInfo | null;
   auth: SenderAuth;
   size: number;
+  /** Delivery-status / feedback-report fields and the returned message's headers (bounces, abuse reports); null when none. */
+  report: ReportParts | null;
 }
 
-const INTERESTING = /^(auto-submitted|list-id|list-unsubscribe|list-unsubscribe-post|precedence|authentication-results|return-path|received-spf|x-[\w-]*auto-?re(spon|pl)[\w-]*|x-autoreply|x-autorespond|x-auto-response-suppress|x-mailer|x-spam-status|x-spam-flag|feedback-id|x-original-to|delivered-to)$/;
+const INTERESTING = /^(auto-submitted|list-id|list-unsubscribe|list-unsubscribe-post|precedence|authentication-results|return-path|received-spf|x-[\w-]*auto-?re(spon|pl)[\w-]*|x-autoreply|x-autorespond|x-auto-response-suppress|x-mailer|x-spam-status|x-spam-flag|feedback-id|x-original-to|delivered-to|x-failed-recipients)$/;
 
 function addresses(field: AddressObject | AddressObject[] | undefined): Address[] {
   const list = Array.isArray(field) ? field : field ? [field] : [];
@@ -239,6 +242,7 @@ export async function parseEmailCore(bytes: Buffer, limits: EmailLimits = DEFAUL
     }
   }
 
+  const reportParts = isReport || mail.attachments.some((a) => isAttachedMessage(a) || a.contentType === 'text/rfc822-headers') ? readReportParts(bytes) : null;
   const references = Array.isArray(mail.references) ? mail.references : mail.references ? mail.references.split(/\s+/).filter(Boolean) : [];
   return {
     messageId: mail.messageId ?? null,
@@ -260,5 +264,6 @@ export async function parseEmailCore(bytes: Buffer, limits: EmailLimits = DEFAUL
     forwarded,
     auth: readTrustedAuthResults(bytes, limits.trustedAuthservId),
     size: bytes.length,
+    report: reportParts && hasReportParts(reportParts) ? reportParts : null,
   };
 }

@@ -71,6 +71,8 @@ export interface OutboxSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   pollMs: number;
+  softBounceResends: number;
+  softBounceDelayMs: number;
 }
 
 export interface EmailSettings {
@@ -114,6 +116,8 @@ export const emailEnvSchema = z.object({
   OUTBOX_RETRY_BASE_MS: int(10).default(30_000),
   OUTBOX_RETRY_MAX_MS: int(100).default(6 * 3600_000),
   OUTBOX_POLL_MS: int(100).default(5000),
+  OUTBOX_SOFT_BOUNCE_RESENDS: int(0, 20).default(2),
+  OUTBOX_SOFT_BOUNCE_DELAY_MS: int(10).default(3600_000),
 });
 
 const accountSchema = z
@@ -240,6 +244,8 @@ export function loadEmailSettings(config: Pick<Config, 'env' | 'inboxDir'>, sour
       retryBaseMs: e.OUTBOX_RETRY_BASE_MS,
       retryMaxMs: e.OUTBOX_RETRY_MAX_MS,
       pollMs: e.OUTBOX_POLL_MS,
+      softBounceResends: e.OUTBOX_SOFT_BOUNCE_RESENDS,
+      softBounceDelayMs: e.OUTBOX_SOFT_BOUNCE_DELAY_MS,
     },
   };
 }

@@ -19,9 +19,11 @@ import type { Config } from '../../config.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { runTrace } from '../../engine/inspect.ts';
 import { errorMessage } from '../../errors.ts';
+import { startRunOverHttp } from '../../http/start-run.ts';
+import { briefFromText } from '../../workflows/content/brief.ts';
 import type { Intake } from '../../intake/intake.ts';
 import type { Logger } from '../../logger.ts';
-import { approvalBlocks, decidedBlocks, editModal, escape } from './approval-blocks.ts';
+import { approvalBlocks, approvalUrl, decidedBlocks, editModal, escape } from './approval-blocks.ts';
 import { registerIntakeEvents } from './intake-events.ts';
 
 const { App, HTTPReceiver, SocketModeReceiver, LogLevel } = bolt;
@@ -32,6 +34,10 @@ export interface SlackApp {
   notifier: ApprovalNotifier;
   /** Posts a run's progress into the Slack thread that started it (no-op for other runs). */
   progress(runId: string, text: string): Promise<void>;
+  /** The workspace member with this address (`users.lookupByEmail`), if any. */
+  lookupByEmail(email: string): Promise<string | undefined>;
+  /** A direct message to one member (a Slack user id): posted to the IM channel Slack opens for it. */
+  directMessage(user: string, text: string): Promise<{ channel: string; ts: string }>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,7 +58,7 @@ function boltLogger(log: Logger) {
   };
 }
 
-const buttonValue = z.object({ id: z.string().regex(/^ap_[0-9a-f]+$/), h: z.string().regex(/^[0-9a-f]{64}$/) });
+const buttonValue = z.object({ id: z.string().regex(/^ap_[0-9a-f]+$/), h: z.string().regex(/^[0-9a-f]{64}$/), v: z.number().int().positive().optional(), c: z.string().max(64).optional() });
 /** A button's value as we wrote it, or a failed parse: a forged payload is not even JSON. */
 const parseButton = (raw: string | undefined) => {
   try {
@@ -62,7 +68,7 @@ const parseButton = (raw: string | undefined) => {
   }
 };
 
-export function createSlackApp(options: { config: Config; pool: pg.Pool; engine: Engine; intakeWith: (o: { workflow: string }) => Intake; log: Logger }): SlackApp {
+export function createSlackApp(options: { config: Config; pool: pg.Pool; engine: Engine; intakeWith: (o: { workflow: string }) => Intake; log: Logger; workflows: readonly string[] }): SlackApp {
   const { config, pool, engine, log } = options;
   const env = config.env;
   const socketMode = Boolean(env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET);
@@ -99,10 +105,20 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     const parsed = parseButton(raw);
     if (!parsed.success) return 'That button is not one of ours.';
     const via = await groupAdmitting(user, parsed.data.id);
-    const outcome = await castVote(pool, { approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack', ...(edits ? { edits } : {}), ...(via ? { via } : {}) }, emit);
+    // A choice button (a triage's workflow) is an approval with that one field set.
+    const chosen = parsed.data.c !== undefined ? { workflow: parsed.data.c } : undefined;
+    const allEdits = chosen || edits ? { ...edits, ...chosen } : undefined;
+    const outcome = await castVote(pool, {
+      approvalId: parsed.data.id, approver: user, decision, shownHash: parsed.data.h, channel: 'slack',
+      ...(parsed.data.v !== undefined ? { version: parsed.data.v } : {}), ...(allEdits ? { edits: allEdits } : {}), ...(via ? { via } : {}),
+    }, emit);
     if (outcome.kind === 'refused') return `Nothing changed: ${outcome.reason}.`;
     if (outcome.kind === 'already-decided') return `This request was already ${outcome.approval.status}.`;
-    if (!outcome.final) return `Your approval is recorded; ${outcome.votesNeeded} more needed.`;
+    if (!outcome.final) {
+      return outcome.changed
+        ? `Your edit made version ${outcome.changed.version} of this request, with your approval; ${outcome.votesNeeded} more approval(s) of this version needed.`
+        : `Your approval is recorded; ${outcome.votesNeeded} more needed.`;
+    }
     await showDecision((await getApproval(pool, parsed.data.id))!).catch((err) => log.warn({ err: errorMessage(err) }, 'could not update the Slack message'));
     return undefined;
   };
@@ -115,6 +131,14 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
       if (message && b.channel?.id) await client.chat.postEphemeral({ channel: b.channel.id, user: b.user.id, text: message });
     });
   }
+
+  app.action(/^approval_choose:/, async ({ ack, body, action, client }) => {
+    await ack();
+    const b = body as { user: { id: string }; channel?: { id: string } };
+    const parsed = parseButton((action as { value?: string }).value);
+    const message = await vote(b.user.id, b.channel?.id, (action as { value?: string }).value, parsed.success && parsed.data.c === 'ignore' ? 'reject' : 'approve');
+    if (message && b.channel?.id) await client.chat.postEphemeral({ channel: b.channel.id, user: b.user.id, text: message });
+  });
 
   app.action('approval_edit', async ({ ack, body, action, client }) => {
     await ack();
@@ -129,7 +153,9 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     const edits: Record<string, unknown> = {};
     for (const [blockId, inputs] of Object.entries(view.state.values)) {
       const field = blockId.replace(/^edit:/, '');
-      const value = (inputs.value as { value?: string | null }).value;
+      // Text inputs send `value`; a choice (static_select) sends `selected_option`.
+      const input = inputs.value as { value?: string | null; selected_option?: { value?: string } | null };
+      const value = input.value ?? input.selected_option?.value;
       if (value === undefined || value === null || value === '') continue;
       edits[field] = ['total', 'subtotal', 'tax'].includes(field) && !Number.isNaN(Number(value)) ? Number(value) : value;
     }
@@ -137,8 +163,8 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     if (message) await client.chat.postMessage({ channel: body.user.id, text: message });
   });
 
-  /** Workflows a person may start from text; anything else is refused before intake. */
-  const SLASH_WORKFLOWS = ['support', 'invoice'];
+  /** Workflows a person may start from text (the registered ones); anything else is refused before intake. */
+  const SLASH_WORKFLOWS = options.workflows;
   /** Who may re-run a failed run from Slack: the configured approvers, nobody else. */
   const operators = env.SLACK_APPROVERS?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
   app.command('/mailroom', async ({ ack, command, respond }) => {
@@ -158,6 +184,11 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
       } else if (sub === 'retry' && rest[0]) {
         await engine.retryRun(rest[0]);
         await respond({ response_type: 'ephemeral', text: `Run \`${escape(rest[0])}\` queued again.` });
+      } else if (sub === 'content' && rest.length) {
+        // The API's path (POST /api/v1/runs): the brief is checked by the workflow's own schema; one run per slash command.
+        const brief = briefFromText(command.text.trim().slice('content'.length)) as Record<string, unknown>;
+        const started = await startRunOverHttp({ pool, engine }, { caller: `slack:${command.user_id}`, workflow: 'content', input: { ...brief, requester: { identity: command.user_id } }, idempotencyKey: `slack:${command.trigger_id}` });
+        await respond({ response_type: 'ephemeral', text: 'run_id' in started.body ? `Started content run \`${started.body.run_id}\`: research, draft and checks, then an approval card.` : `Not started: ${escape(started.body.error)}. Try \`/mailroom content <topic> | keyphrase: ... | channels: blog,x | publish_at: 2030-01-01T09:00:00Z\`` });
       } else if (sub === 'run' && rest.length >= 2 && !SLASH_WORKFLOWS.includes(rest[0]!)) {
         await respond({ response_type: 'ephemeral', text: `No workflow \`${escape(rest[0]!)}\`: choose ${SLASH_WORKFLOWS.join(' or ')}.` });
       } else if (sub === 'run' && rest.length >= 2) {
@@ -170,7 +201,7 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
         });
         await respond({ response_type: 'ephemeral', text: `Started run \`${accepted.runId}\` for your request.` });
       } else {
-        await respond({ response_type: 'ephemeral', text: 'Usage: `/mailroom pending [all]` · `/mailroom status <run>` · `/mailroom retry <run>` · `/mailroom run <support|invoice> <text>`' });
+        await respond({ response_type: 'ephemeral', text: `Usage: \`/mailroom pending [all]\` · \`/mailroom status <run>\` · \`/mailroom retry <run>\` · \`/mailroom run <${SLASH_WORKFLOWS.join('|')}> <text>\` · \`/mailroom content <topic> [| keyphrase: …]\`` });
       }
     } catch (err) {
       await respond({ response_type: 'ephemeral', text: `Sorry: ${escape(errorMessage(err))}` });
@@ -187,10 +218,27 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
   const channelFor = () => env.SLACK_APPROVAL_CHANNEL;
   const notifier: ApprovalNotifier = {
     async post(approval) {
-      const channel = channelFor();
+      // A workflow may name its own channel (a lead alert goes to lead.sales_channel).
+      const own = approval.request.fields?.slack_channel;
+      const channel = (typeof own === 'string' && own) || channelFor();
       if (!channel) throw new Error('SLACK_APPROVAL_CHANNEL is not set');
-      const res = await app.client.chat.postMessage({ channel, text: `Approval needed: ${approval.title}`, blocks: approvalBlocks(approval) as never });
+      const res = await app.client.chat.postMessage({ channel, text: `Approval needed: ${approval.title}`, blocks: approvalBlocks(approval, approvalUrl(env, approval.id)) as never });
       return { channel: res.channel ?? channel, ts: res.ts ?? undefined };
+    },
+    async changed(approval, change) {
+      // The old message's buttons carry the old hash: show the new version in its place.
+      if (approval.slack_channel && approval.slack_ts) {
+        await app.client.chat.update({ channel: approval.slack_channel, ts: approval.slack_ts, text: `Approval needed (version ${approval.version}): ${approval.title}`, blocks: approvalBlocks(approval, approvalUrl(env, approval.id)) as never });
+      }
+      const channel = approval.slack_channel ?? channelFor();
+      if (!channel) return;
+      const mention = (u: string) => (u.startsWith('U') ? `<@${u}>` : escape(u));
+      const voters = change.previousVoters.map(mention);
+      await app.client.chat.postMessage({
+        channel,
+        ...(approval.slack_ts ? { thread_ts: approval.slack_ts } : {}),
+        text: `${mention(change.editedBy)} changed ${escape(Object.keys(change.edits).join(', '))}: this is now version ${change.version}.${voters.length ? ` ${voters.join(' ')}: your vote was for an earlier version and no longer counts; please review it again.` : ''}`,
+      });
     },
     async remind(approval, escalated) {
       const channel = approval.slack_channel ?? channelFor();
@@ -213,10 +261,25 @@ export function createSlackApp(options: { config: Config; pool: pg.Pool; engine:
     await app.client.chat.postMessage({ channel: source.channelId, thread_ts: source.threadTs ?? source.ts, text: textLine });
   };
 
+  const lookupByEmail = async (email: string) => {
+    const res = await app.client.users.lookupByEmail({ email }).catch(() => undefined);
+    return res?.user?.id ?? undefined;
+  };
+
+  const directMessage = async (user: string, textBody: string) => {
+    const opened = await app.client.conversations.open({ users: user });
+    const channel = opened.channel?.id;
+    if (!channel) throw new Error(`Slack opened no direct message with ${user}`);
+    const posted = await app.client.chat.postMessage({ channel, text: textBody });
+    return { channel, ts: String(posted.ts ?? '') };
+  };
+
   return {
     handler: receiver ? (req, res) => receiver.requestListener(req, res) : undefined,
     notifier,
     progress,
+    lookupByEmail,
+    directMessage,
     async start() {
       if (socketMode) await app.start();
     },

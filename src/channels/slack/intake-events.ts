@@ -23,7 +23,7 @@ interface SlackFile {
 
 export function registerIntakeEvents(app: InstanceType<typeof bolt.App>, options: { token: string; intakeChannels: string[]; intakeWith: (o: { workflow: string }) => Intake; log: Logger }): void {
   const { log } = options;
-  const handle = async (event: Record<string, any>, eventId: string | undefined, client: InstanceType<typeof bolt.App>['client']) => {
+  const handle = async (event: Record<string, any>, client: InstanceType<typeof bolt.App>['client']) => {
     if (event.bot_id || (event.subtype && event.subtype !== 'file_share')) return;
     const isDm = event.channel_type === 'im';
     if (!isDm && !options.intakeChannels.includes(event.channel)) return;
@@ -43,7 +43,9 @@ export function registerIntakeEvents(app: InstanceType<typeof bolt.App>, options
       }
       const text = String(event.text ?? '').replace(/<@[A-Z0-9]+>/g, '').trim();
       if (text && !(event.files ?? []).length) {
-        const r = await options.intakeWith({ workflow: 'support' }).accept({ kind: 'slack_message', bytes: Buffer.from(text), dedupeKey: eventId ?? `${event.channel}:${event.ts}`, source });
+        // A message is its channel and ts: Slack delivers a mention twice (app_mention and
+        // message, each with its own event_id), and two people may well ask in the same words.
+        const r = await options.intakeWith({ workflow: 'support' }).accept({ kind: 'slack_message', bytes: Buffer.from(text), dedupeKey: `${event.channel}:${event.ts}`, sameBytesSameItem: false, source });
         if (r.runId && !r.duplicate) started.push(r.runId);
       }
       if (started.length) {
@@ -53,6 +55,6 @@ export function registerIntakeEvents(app: InstanceType<typeof bolt.App>, options
       log.warn({ err: errorMessage(err), channel: event.channel }, 'slack intake failed');
     }
   };
-  app.event('message', async ({ event, body, client }) => handle(event as unknown as Record<string, any>, (body as { event_id?: string }).event_id, client));
-  app.event('app_mention', async ({ event, body, client }) => handle(event as unknown as Record<string, any>, (body as { event_id?: string }).event_id, client));
+  app.event('message', async ({ event, client }) => handle(event as unknown as Record<string, any>, client));
+  app.event('app_mention', async ({ event, client }) => handle(event as unknown as Record<string, any>, client));
 }

@@ -16,6 +16,7 @@ import { strictTool } from './tools.ts';
 import { forVision } from '../image-input.ts';
 import { costUsd, priceTable } from '../pricing.ts';
 import { loadPrompts, untrusted } from '../prompts.ts';
+import { estimateTokens, IMAGE_TOKENS, PDF_PAGE_TOKENS, sharedModelCallLimiter, type ModelCallLimiter } from '../call-limiter.ts';
 
 const amount = z.number().nullable();
 export const visionFieldsSchema = z.object({
@@ -52,9 +53,11 @@ export const documentTextForModel = (text: string) => `${untrusted('untrusted_it
 const MAX_PDF_PAGES = 100;
 const MAX_PDF_BYTES = 32 * 1024 * 1024;
 
-export function createAnthropicInvoiceVision(options: { config: Config; log: Logger; client?: Anthropic }): ModelExtractor {
+export function createAnthropicInvoiceVision(options: { config: Config; log: Logger; client?: Anthropic; limiter?: ModelCallLimiter }): ModelExtractor {
   const env = options.config.env;
   const client = options.client ?? new Anthropic({ apiKey: env.ANTHROPIC_API_KEY, baseURL: env.ANTHROPIC_BASE_URL, timeout: env.LLM_TIMEOUT_MS, maxRetries: env.LLM_MAX_RETRIES });
+  // The decision core's limiter: one account, one set of limits, whichever path calls.
+  const limiter = options.limiter ?? sharedModelCallLimiter(options.config, 'anthropic');
   const prompts = loadPrompts();
   const prices = priceTable(process.env.LLM_PRICES);
   const model = env.LLM_MODEL_STRONG ?? DEFAULT_MODELS.strong;
@@ -62,17 +65,20 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
   // the minimum cacheable length of the Sonnet and Haiku models, and the document is new every time.
   const tool = strictTool('invoice_fields', 'Record the fields read from the invoice.', visionFieldsSchema);
 
-  const read = async (task: 'extract_invoice_vision' | 'extract_invoice_text', content: Anthropic.ContentBlockParam[]): Promise<ModelReading> => {
+  /** `mediaTokens`: the images' and PDF pages' share of the input, which their base64 size overstates. */
+  const read = async (task: 'extract_invoice_vision' | 'extract_invoice_text', content: Anthropic.ContentBlockParam[], mediaTokens = 0): Promise<ModelReading> => {
     const prompt = prompts.get(task);
     const started = Date.now();
-    const res = await client.messages.create({
+    const body = {
       model,
       max_tokens: prompt?.max_tokens ?? 1024,
-      system: [{ type: 'text', text: prompt?.body ?? 'Read the invoice.' }],
+      system: [{ type: 'text' as const, text: prompt?.body ?? 'Read the invoice.' }],
       tools: [tool],
-      tool_choice: { type: 'tool', name: 'invoice_fields' },
-      messages: [{ role: 'user', content }],
-    });
+      tool_choice: { type: 'tool' as const, name: 'invoice_fields' },
+      messages: [{ role: 'user' as const, content }],
+    };
+    const estimate = estimateTokens([body.system, body.tools, content.filter((b) => b.type === 'text')]) + mediaTokens;
+    const res = await limiter.schedule(estimate, () => client.messages.create(body));
     const u = res.usage;
     const usage = { inputTokens: u.input_tokens, outputTokens: u.output_tokens, cacheReadTokens: u.cache_read_input_tokens ?? 0, cacheWriteTokens: u.cache_creation_input_tokens ?? 0 };
     const call = { provider: 'anthropic', model: res.model, ...usage, costUsd: costUsd(res.model, usage, prices), latencyMs: Date.now() - started };
@@ -88,14 +94,14 @@ export function createAnthropicInvoiceVision(options: { config: Config; log: Log
       return read('extract_invoice_vision', [
         ...sized.map((img) => ({ type: 'image' as const, source: { type: 'base64' as const, media_type: img.mediaType, data: img.data.toString('base64') } })),
         { type: 'text', text: DATA_NOTE },
-      ]);
+      ], sized.length * IMAGE_TOKENS);
     },
     async fromPdf(pdf, pages) {
       if (pages > MAX_PDF_PAGES || pdf.length > MAX_PDF_BYTES) return null;
       return read('extract_invoice_vision', [
         { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') } },
         { type: 'text', text: DATA_NOTE },
-      ]);
+      ], Math.max(1, pages) * PDF_PAGE_TOKENS);
     },
     fromText: (text) => read('extract_invoice_text', [{ type: 'text', text: documentTextForModel(text) }]),
   };

@@ -1,9 +1,11 @@
 /**
  * Offline reply drafts: a template in the sender's language that quotes the steps of the
- * knowledge-base articles found and cites them. Plain, honest, and always reviewed by a person
- * (its confidence stays low).
+ * knowledge-base articles found and cites them. Plain, honest, and always reviewed by a person:
+ * its confidence is at most 0.5 (0.2 without an article), lowered further by the same checks a
+ * model's draft goes through (draft-confidence.ts), e.g. a language the templates do not speak.
  */
 import type { DraftInput, DraftResult } from '../../workflows/ports.ts';
+import { assessDraft } from '../draft-confidence.ts';
 
 const PHRASES: Record<string, { hello: string; thanks: string; steps: string; more: string; bye: string }> = {
   en: { hello: 'Hello', thanks: 'Thank you for your message.', steps: 'Here is how to solve it:', more: 'More details', bye: 'Best regards,\nThe support team' },
@@ -31,5 +33,8 @@ export function offlineDraft(input: DraftInput): DraftResult {
     lines.push('', p.steps, ...(s.length ? s : [first.body.split('\n').find((l) => l.trim() && !l.startsWith('#')) ?? '']));
   }
   lines.push('', `${p.more}: ${used.map((a) => `"${a.title}"`).join(', ')}`, '', p.bye);
-  return { text: lines.join('\n'), citations: used.map((a) => a.id), confidence: used.length ? 0.5 : 0.2, provider: 'offline', model: 'templates-v1' };
+  const text = lines.join('\n');
+  // The templates judge nothing themselves: their own "confidence" is a fixed, low ceiling.
+  const checked = assessDraft(text, { articles: used, language: input.language }, { confidence: used.length ? 0.5 : 0.2, cited_article_ids: used.map((a) => a.id), articles_answer_question: used.length > 0 });
+  return { text, citations: used.map((a) => a.id), confidence: checked.confidence, provider: 'offline', model: 'templates-v1' };
 }

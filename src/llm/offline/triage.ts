@@ -1,115 +1,24 @@
 /**
- * The offline decision provider's triage: keyword and pattern rules in several languages, each
- * hit explained. Its confidence is honest: rules guess, so they never claim more than 0.6, and
- * the policy sends their decisions to a person.
+ * The offline decision provider's triage: the registered workflows' own rules (each route's
+ * `offline.match`, in rank order), the first that matches wins. Its confidence is honest: rules
+ * guess, so they never claim more than 0.6, and the policy sends their decisions to a person.
  */
-import type { Priority, SupportCategory, TriageInput, TriageResult } from '../../workflows/ports.ts';
+import type { RouteCatalog } from '../../workflows/routes.ts';
+import { readItem } from '../../workflows/routes.ts';
+import type { TriageInput, TriageResult } from '../../workflows/ports.ts';
 import { detectLanguage } from './language.ts';
 
-type Rule = { re: RegExp; why: string };
+const EMPTY = { category: null, priority: null, sentiment: null, solvable: null } as const;
 
-const INVOICE_WORDS: Rule = {
-  re: /\b(invoice|invoices|bill|billing statement|rechnung|facture|factura|fattura|factuur|fatura|faktura|payment due|amount due|remittance)\b/i,
-  why: 'mentions an invoice',
-};
-
-const CATEGORIES: Array<{ category: SupportCategory; rules: Rule[] }> = [
-  {
-    category: 'complaint',
-    rules: [
-      { re: /\b(disappointed|unacceptable|terrible|worst|complain|complaint|angry|furious|fed up|third time|once again|never again|déçu|mécontent|inacceptable|plainte|enttäuscht|unzufrieden|beschwerde|decepcionado|queja|deluso|reclamo|teleurgesteld|klacht)\b/i, why: 'expresses dissatisfaction' },
-      { re: /\b(cancel my (account|subscription)|résilier|kündigen|cancelar|disdire|opzeggen)\b/i, why: 'threatens to cancel' },
-    ],
-  },
-  {
-    category: 'technical',
-    rules: [
-      { re: /\b(error|errors|bug|crash|crashes|broken|down|outage|not working|doesn't work|does not work|fails?|failing|timeout|500|502|503|api|http|exception|export|import|integration|sync|settings|option|feature not|cannot find|could not find|fehler|funktioniert nicht|erreur|ne fonctionne pas|panne|errore|fout|storing)\b/i, why: 'describes a technical problem or how-to' },
-    ],
-  },
-  {
-    category: 'account',
-    rules: [
-      { re: /\b(password|passwort|mot de passe|contraseña|login|log in|sign in|signin|anmelden|konto|account|compte|cuenta|2fa|two-factor|locked out|reset|zurücksetzen|réinitialiser|username|e-mail address change)\b/i, why: 'is about access to an account' },
-    ],
-  },
-  {
-    category: 'billing',
-    rules: [
-      { re: /\b(refund|charged|charge|overcharged|payment|subscription|plan|pricing|price|receipt|credit card|vat|erstattung|abbuchung|remboursement|prélèvement|reembolso|cobro|rimborso|terugbetaling)\b/i, why: 'is about charges or payments' },
-    ],
-  },
-  {
-    category: 'feature_request',
-    rules: [
-      { re: /\b(feature (idea|request)|would be (great|nice|cool)|it would be|please add|could you add|wish|suggestion|dark mode|roadmap|feature-wunsch|wäre schön|ce serait bien|suggestion|sería genial|sarebbe bello)\b/i, why: 'asks for something new' },
-    ],
-  },
-];
-
-const URGENT: Rule[] = [
-  { re: /\b(all (of )?(our|my) (customers|users)|every request|production|prod\b|outage|down\b|checkout is broken|data loss|security (breach|incident)|hacked|cannot (process|take) (orders|payments)|complete(ly)? (down|broken))\b/i, why: 'production impact on many users' },
-  { re: /\b(returning|returns|throwing) (http )?5\d\d\b|\b5\d\d(s)? (for|on) (all|every)\b/i, why: 'server errors for everyone' },
-];
-const HIGH: Rule[] = [
-  { re: /\b(third time|again and again|nobody (answers|responds)|personne ne répond|niemand antwortet|résilier|cancel|kündigen|lawyer|legal action|refund now)\b/i, why: 'repeated failure or churn risk' },
-  { re: /\b(urgent|asap|immediately|dringend|sofort|urgence|urgente)\b/i, why: 'the sender says it is urgent' },
-];
-const LOW: Rule[] = [{ re: /\b(at some point|someday|no rush|when you have time|would be (great|nice)|idea|suggestion|love the product)\b/i, why: 'no time pressure' }];
-const NEGATIVE = /\b(disappointed|unacceptable|terrible|angry|broken|déçu|mécontent|enttäuscht|ärgerlich|frustrat\w*|annoyed|worst|furious)\b/i;
-const POSITIVE = /\b(love|great|thanks|thank you|awesome|merci|danke|gracias|grazie)\b/i;
-const QUESTION_OR_PROBLEM = /\?|\b(help|problem|issue|how (do|can)|can you|could you|not working|doesn't|cannot|can't|hilfe|können sie|aide|pouvez-vous|ayuda|aiuto)\b/i;
-
-// XML attachments count: an XRechnung is an invoice with no PDF at all.
-const DOCUMENT_TYPE = /^(application\/pdf|image\/|application\/xml|text\/xml)/i;
-
-export function offlineTriage(input: TriageInput): TriageResult {
-  const subject = input.email?.subject ?? '';
-  const body = input.email?.forwarded?.original.text ? `${input.text}\n${input.email.forwarded.original.text}` : input.text;
-  const all = `${subject}\n${body}`;
-  const lang = detectLanguage(body || subject);
+export function offlineTriage(input: TriageInput, routes: RouteCatalog): TriageResult {
+  const lang = detectLanguage(readItem(input).body);
   const base = { provider: 'offline', model: 'rules-v1', language: lang.language };
-  const why: string[] = [];
-
-  const docs = input.attachments.filter((a) => DOCUMENT_TYPE.test(a.contentType));
-  const invoiceNamed = docs.some((d) => INVOICE_WORDS.re.test(d.filename ?? '') || /\b(inv|rechnung|facture|re|f)[-_ ]?\d+|xrechnung|factur-?x|zugferd/i.test(d.filename ?? ''));
-  if (docs.length && (INVOICE_WORDS.re.test(all) || invoiceNamed)) {
-    why.push(`has ${docs.length} document attachment(s)`, INVOICE_WORDS.re.test(all) ? INVOICE_WORDS.why : 'the attachment is named like an invoice');
-    return { ...base, route: 'invoice', routeReason: `invoice: ${why.join('; ')}`, category: null, priority: null, sentiment: null, solvable: null, confidence: 0.6, reasoning: why.join('; ') };
+  const ranked = routes.specs.filter((s) => s.offline).sort((a, b) => a.offline!.rank - b.offline!.rank);
+  for (const spec of ranked) {
+    const hit = spec.offline!.match(input);
+    if (!hit) continue;
+    return { ...base, ...EMPTY, route: spec.route, routeReason: hit.why, confidence: hit.confidence, reasoning: hit.why, ...hit.fields };
   }
-
-  const scored = CATEGORIES.map(({ category, rules }) => ({ category, hits: rules.filter((r) => r.re.test(all)) })).filter((c) => c.hits.length);
-  // Complaints win over the topic they complain about; feature requests over generic how-to words.
-  const order: SupportCategory[] = ['complaint', 'feature_request', 'account', 'billing', 'technical'];
-  scored.sort((a, b) => order.indexOf(a.category) - order.indexOf(b.category));
-  const looksLikeRequest = scored.length > 0 || QUESTION_OR_PROBLEM.test(all);
-  if (!looksLikeRequest) {
-    return { ...base, route: 'unrouted', routeReason: 'neither an invoice nor a support request was recognised (no document, question or problem)', category: null, priority: null, sentiment: null, solvable: null, confidence: 0.4, reasoning: 'no rule matched' };
-  }
-  const category: SupportCategory = scored[0]?.category ?? 'other';
-  if (scored[0]) why.push(`category ${category}: ${scored[0].hits.map((h) => h.why).join(', ')}`);
-  else why.push('category other: a question with no topic rule matching');
-
-  let priority: Priority = 'normal';
-  const urgent = URGENT.filter((r) => r.re.test(all));
-  const high = HIGH.filter((r) => r.re.test(all));
-  const low = LOW.filter((r) => r.re.test(all));
-  if (urgent.length) priority = 'urgent';
-  else if (high.length || category === 'complaint') priority = 'high';
-  else if (low.length || category === 'feature_request') priority = 'low';
-  const pWhy = urgent[0]?.why ?? high[0]?.why ?? low[0]?.why ?? (category === 'complaint' ? 'complaints are handled first' : category === 'feature_request' ? 'feature requests are not time-critical' : 'no urgency signal');
-  why.push(`priority ${priority}: ${pWhy}`, `language ${lang.language}`);
-  const sentiment = NEGATIVE.test(all) || category === 'complaint' ? 'negative' : POSITIVE.test(all) ? 'positive' : 'neutral';
-  const confidence = Math.min(0.6, 0.35 + 0.1 * (scored[0]?.hits.length ?? 0) + (urgent.length ? 0.1 : 0) + lang.confidence * 0.1);
-  return {
-    ...base,
-    route: 'support',
-    routeReason: `support request: ${scored[0] ? scored[0].hits[0]!.why : 'asks a question'}`,
-    category,
-    priority,
-    sentiment,
-    solvable: category === 'technical' || category === 'account' || category === 'billing' || category === 'other',
-    confidence: Math.round(confidence * 100) / 100,
-    reasoning: why.join('; '),
-  };
+  const names = routes.specs.map((s) => s.route).join(', ');
+  return { ...base, ...EMPTY, route: 'unrouted', routeReason: `none of the routes (${names}) was recognised`, confidence: 0.4, reasoning: 'no rule matched' };
 }

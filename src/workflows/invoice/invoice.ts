@@ -11,8 +11,8 @@ import { findPurchaseOrder, findVendor } from '../../data/vendors.ts';
 import { vendorHistory } from '../../data/ledger.ts';
 import { defineWorkflow } from '../../engine/define.ts';
 import { NonRetriableError } from '../../errors.ts';
-import { detectInjection, routeInvoice } from '../../policy/decide.ts';
-import { reportProgress, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
+import { detectInjection, resolvedTiers, routeInvoice } from '../../policy/decide.ts';
+import { approvalDeps, reportProgress, requesterSchema, type EmailSummary, type InvoiceFieldsFlat, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { findAnomalies } from './anomalies.ts';
 import { readInvoiceDocuments } from './read-documents.ts';
 
@@ -37,7 +37,13 @@ function domainOf(address: string | undefined | null): string | null {
 export const invoiceWorkflow = defineWorkflow({
   name: 'invoice',
   version: 1,
-  input: z.object({ itemId: z.string(), email: z.custom<EmailSummary>().nullable(), documents: z.array(documentSchema), triage: z.custom<TriageResult>().nullable() }),
+  input: z.object({
+    itemId: z.string(),
+    email: z.custom<EmailSummary>().nullable(),
+    documents: z.array(documentSchema),
+    triage: z.custom<TriageResult>().nullable(),
+    requester: requesterSchema.nullable().default(null),
+  }),
   maxSteps: 30,
   // Payment waits for the due date, which may be months away.
   maxDurationMs: 400 * 86_400_000,
@@ -86,7 +92,7 @@ export const invoiceWorkflow = defineWorkflow({
     const route = routeInvoice(policy, { total: amount, anomalies, needsReview: doc.needs_review, injectionSuspected: false });
     const vendorName = facts.vendor?.name ?? fields.vendor ?? 'unknown vendor';
     const approved = { vendor: vendorName, invoice_number: fields.invoice_number, total: amount, currency: fields.currency, iban: fields.iban, due_date: fields.due_date };
-    const decision = await askForApproval(step, { pool, notifier: s.notifier }, {
+    const decision = await askForApproval(step, approvalDeps(s), {
       key: 'invoice',
       kind: 'invoice.approval',
       title: `${credit ? 'Credit note' : 'Invoice'} ${fields.invoice_number ?? '?'} from ${vendorName}: ${amount ?? '?'} ${fields.currency ?? ''}`.trim(),
@@ -112,7 +118,8 @@ export const invoiceWorkflow = defineWorkflow({
       requiredApprovals: route.required,
       approvers: route.approvers,
       escalation: route.escalation,
-      requestedBy: null,
+      tierRules: resolvedTiers(policy),
+      requester: input.requester,
       remindAfterMs: policy.approval.remind_after,
       expireAfterMs: policy.approval.expire_after,
     });
@@ -145,9 +152,12 @@ export const invoiceWorkflow = defineWorkflow({
       await step.action('acknowledge', () => s.mailer.send(
         { to: original, subject: `Re: ${input.email?.subject ?? `Invoice ${final.invoice_number}`}`, text: `Thank you: invoice ${final.invoice_number} was received and approved for payment on ${final.due_date ?? 'its due date'}.`, inReplyTo: input.email?.messageId },
         `${ctx.runId}:acknowledge`,
+        { runId: ctx.runId },
       ), { kind: 'email.send', parameters: { to: original }, repeatable: true });
     }
-    if (final.due_date && Date.parse(final.due_date) > Date.now()) await step.sleep(new Date(`${final.due_date}T09:00:00Z`), 'until-due-date');
+    // Released on the due date at the policy's time of day; a due date already past pays now.
+    const releaseAt = final.due_date ? new Date(`${final.due_date}T${policy.invoice.pay_at}Z`) : null;
+    if (releaseAt && releaseAt.getTime() > Date.now()) await step.sleep(releaseAt, 'until-due-date');
     await step.action('release-payment', () => s.ledger.releasePayment(payment.id), { kind: 'payment.release', parameters: { paymentId: payment.id }, repeatable: true });
     return { outcome: 'booked', fields: { ...fields, ...final }, needs_review: doc.needs_review, anomalies, ledgerId: booking.id, paymentId: payment.id, approvers: decision.approvers, reason: null };
   },

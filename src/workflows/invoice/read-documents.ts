@@ -7,7 +7,7 @@
 import { getBlob } from '../../intake/blobs.ts';
 import { NonRetriableError } from '../../errors.ts';
 import type { StepApi } from '../../engine/types.ts';
-import { budgetSpent } from '../../llm/budget.ts';
+import { stepBudgetSpent } from '../../llm/budget.ts';
 import type { DocumentExtraction, WorkflowServices } from '../ports.ts';
 import { invoiceFromBody } from './body-invoice.ts';
 
@@ -23,7 +23,7 @@ export async function readInvoiceDocuments(step: StepApi, s: WorkflowServices, d
     const body = invoiceFromBody(bodyText);
     return body ? [body] : [];
   }
-  const budget = await step.run('extract:budget', () => budgetSpent(s.pool, step.workflow, s.config.env.LLM_DAILY_BUDGET_USD));
+  const budget = await stepBudgetSpent(step, 'extract', s.pool, s.config.env.LLM_DAILY_BUDGET_USD);
   if (budget) await step.decide({ action: 'invoice.models_skipped', reasoning: `${budget}: the documents are read by code alone`, provider: 'code' });
 
   // The first document that reads as an invoice is the one we process.

@@ -8,11 +8,13 @@ import { z } from 'zod';
 import { askForApproval } from '../../approvals/ask.ts';
 import { searchArticles, upsertArticles } from '../../data/kb.ts';
 import { defineWorkflow } from '../../engine/define.ts';
+import { StepFailedError } from '../../engine/signals.ts';
 import { detectInjection, routeSupportReply } from '../../policy/decide.ts';
 import { resolveIdentities } from '../../policy/load.ts';
-import { reportProgress, type EmailSummary, type Priority, type SupportCategory, type TriageResult, type WorkflowServices } from '../ports.ts';
+import { approvalDeps, reportProgress, requesterSchema, type EmailSummary, type Priority, type SupportCategory, type TriageResult, type WorkflowServices } from '../ports.ts';
 import { replySubject, quoteOriginal } from './reply-text.ts';
 import { senderHistory } from './history.ts';
+import { runSurvey } from './survey-step.ts';
 
 /** Articles ranked below this share of the best match are left out of the answer. */
 const RELEVANT_SHARE = 0.4;
@@ -27,6 +29,8 @@ export interface SupportOutput {
   citations: string[];
   escalated: boolean;
   reasons: string[];
+  /** The satisfaction survey's answer, when one was asked (rating null: not answered or unreadable). */
+  survey: { rating: number | null; comment: string | null } | null;
 }
 
 export const supportWorkflow = defineWorkflow({
@@ -39,6 +43,7 @@ export const supportWorkflow = defineWorkflow({
     triage: z.custom<TriageResult>().nullable(),
     /** Where the request came from: email replies by mail, Slack in the request's thread. */
     origin: z.enum(['email', 'slack_message', 'document']).default('email'),
+    requester: requesterSchema.nullable().default(null),
   }),
   maxSteps: 30,
   async run(input, step, ctx): Promise<SupportOutput> {
@@ -74,8 +79,14 @@ export const supportWorkflow = defineWorkflow({
       });
     }
 
+    // A draft the model could not write (unreachable through every retry) is written by the approver instead.
+    let draftProblem: string | null = null;
     const draft = solvable
-      ? await s.decisions.draftReply(step, { email: input.email, text, language, category, articles })
+      ? await s.decisions.draftReply(step, { email: input.email, text, language, category, articles }).catch((err: unknown) => {
+          if (!(err instanceof StepFailedError)) throw err;
+          draftProblem = `the draft could not be written: the model could not be reached (${err.stored.message})`;
+          return null;
+        })
       : null;
 
     const injection = detectInjection(text);
@@ -98,6 +109,7 @@ export const supportWorkflow = defineWorkflow({
         : step.action(key, () => s.mailer.send(
             { to: sender!, subject: replySubject(input.email?.subject ?? ''), text: `${body}\n\n${quoteOriginal(input.email, text)}`, inReplyTo: input.email?.messageId, references: [...(input.email?.references ?? []), ...(input.email?.messageId ? [input.email.messageId] : [])] },
             `${ctx.runId}:${key}`,
+            { runId: ctx.runId },
           ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
 
     await reportProgress(step, s, 'classified', `Classified as ${category}, priority ${priority}${solvable ? `; drafting an answer from ${articles.length} article(s)` : `; routed to ${team}`}.`);
@@ -109,7 +121,7 @@ export const supportWorkflow = defineWorkflow({
       outcome = 'auto_sent';
     } else if (replyTo) {
       const sla = policy.support.sla[priority];
-      const decision = await askForApproval(step, { pool, notifier: s.notifier }, {
+      const decision = await askForApproval(step, approvalDeps(s), {
         key: 'reply',
         kind: 'support.reply',
         title: `Reply to ${replyTo}: ${input.email?.subject ?? text.slice(0, 60)}`,
@@ -120,14 +132,14 @@ export const supportWorkflow = defineWorkflow({
             : { type: 'routing', description: `route to ${team}; write a reply by editing the draft`, draft: '', ...(sender ? { to: sender } : {}) },
           reasoning: triage?.reasoning ?? 'no model classification',
           confidence: triage?.confidence ?? null,
-          reasons: route.reasons,
+          reasons: draftProblem ? [...route.reasons, draftProblem] : route.reasons,
           fields: { category, priority, language, team, citations: draft?.citations ?? [] },
           // `save_to_kb: yes` when approving also saves the answer to the knowledge base.
           editable: ['draft', 'save_to_kb'],
         },
         approvers: resolveIdentities(policy, policy.support.approvers ?? policy.approvers),
         escalation: resolveIdentities(policy, policy.groups['support-leads'] ? ['group:support-leads'] : []),
-        requestedBy: null,
+        requester: input.requester,
         remindAfterMs: sla,
         expireAfterMs: Math.max(sla * 3, policy.approval.expire_after),
       });
@@ -148,14 +160,12 @@ export const supportWorkflow = defineWorkflow({
       }
     }
 
-    if ((outcome === 'auto_sent' || outcome === 'sent_after_approval') && policy.support.survey && sender) {
-      await step.sleep(policy.support.survey_after, 'survey-delay');
-      await step.action('survey', () => s.mailer.send(
-        { to: sender, subject: replySubject(input.email?.subject ?? ''), text: 'How did we do? Reply with a number from 1 (poor) to 5 (great). Thank you!', inReplyTo: input.email?.messageId },
-        `${ctx.runId}:survey`,
-      ), { kind: 'email.send', parameters: { to: sender }, repeatable: true });
-    }
     await reportProgress(step, s, 'outcome', `Outcome: ${outcome.replace(/_/g, ' ')}.`);
-    return { category, priority, language, outcome, team: solvable ? null : team, draft: finalDraft, citations: draft?.citations ?? [], escalated, reasons: route.reasons };
+    let survey: SupportOutput['survey'] = null;
+    if ((outcome === 'auto_sent' || outcome === 'sent_after_approval') && policy.support.survey && sender) {
+      const answer = await runSurvey(step, s, { runId: ctx.runId, itemId: input.itemId, to: sender, subject: input.email?.subject ?? '', inReplyTo: input.email?.messageId ?? null, language, team, category });
+      survey = answer ? { rating: answer.rating, comment: answer.comment } : { rating: null, comment: null };
+    }
+    return { category, priority, language, outcome, team: solvable ? null : team, draft: finalDraft, citations: draft?.citations ?? [], escalated, reasons: route.reasons, survey };
   },
 });
