@@ -16,6 +16,8 @@
  *
  * Transition ids come from a sequence, and a transaction may commit after one with a higher
  * id: each read looks a little behind the newest id it has sent and skips ids already sent.
+ * A reconnecting browser is caught up from the table while the hub may be broadcasting the same
+ * rows: live events for it wait until the catch-up is written, and it is never sent an id twice.
  */
 import type pg from 'pg';
 import type { Context } from 'hono';
@@ -49,7 +51,9 @@ export function createLiveHub(options: { pool: pg.Pool; log: Logger; backstopMs?
   const backstopMs = options.backstopMs ?? 3000;
   const graceMs = options.graceMs ?? 15_000;
   const keepAliveMs = options.keepAliveMs ?? 20_000;
-  const streams = new Set<SSEStreamingApi>();
+  /** Per browser: ids its catch-up sent, and live events held back while the catch-up runs. */
+  interface Viewer { seen: Set<string>; held: LiveTransition[] | undefined }
+  const streams = new Map<SSEStreamingApi, Viewer>();
   let listener: pg.PoolClient | undefined;
   let connecting: Promise<void> | undefined;
   let lastId = 0n;
@@ -67,13 +71,20 @@ export function createLiveHub(options: { pool: pg.Pool; log: Logger; backstopMs?
   const send = (s: SSEStreamingApi, t: LiveTransition) =>
     s.writeSSE({ event: 'transition', id: t.id, data: JSON.stringify(t) }).catch(() => streams.delete(s));
 
+  const broadcast = (t: LiveTransition) => {
+    for (const [s, viewer] of streams) {
+      if (viewer.held) viewer.held.push(t);
+      else if (!viewer.seen.has(t.id)) void send(s, t);
+    }
+  };
+
   const read = async () => {
     const { rows } = await pool.query<LiveTransition>(`${select} WHERE t.id > $1 ORDER BY t.id LIMIT 1000`, [String(lastId > BigInt(LOOK_BEHIND) ? lastId - BigInt(LOOK_BEHIND) : 0n)]);
     for (const t of rows) {
       if (sent.has(t.id)) continue;
       sent.add(t.id);
       if (BigInt(t.id) > lastId) lastId = BigInt(t.id);
-      for (const s of streams) void send(s, t);
+      broadcast(t);
     }
     // Keep only the ids a later read can still see again.
     if (sent.size > 4 * LOOK_BEHIND) for (const id of sent) if (BigInt(id) <= lastId - BigInt(LOOK_BEHIND)) sent.delete(id);
@@ -155,16 +166,23 @@ export function createLiveHub(options: { pool: pg.Pool; log: Logger; backstopMs?
     stream(c, lastEventId) {
       return streamSSE(c, async (s) => {
         if (stopped) return;
-        streams.add(s);
+        const since = parseId(lastEventId);
+        const viewer: Viewer = { seen: new Set(), held: since === undefined ? undefined : [] };
+        streams.set(s, viewer);
         let keepAlive: NodeJS.Timeout | undefined;
         let close: (() => void) | undefined;
         try {
           await ensureListening();
-          const since = parseId(lastEventId);
           if (since !== undefined) {
             // Catch up from the table: what happened while this browser was away.
             const { rows } = await pool.query<LiveTransition>(`${select} WHERE t.id > $1 ORDER BY t.id LIMIT ${CATCH_UP_LIMIT}`, [String(since)]);
-            for (const t of rows) await send(s, t);
+            for (const t of rows) {
+              viewer.seen.add(t.id);
+              await send(s, t);
+            }
+            const held = viewer.held ?? [];
+            viewer.held = undefined;
+            for (const t of held) if (!viewer.seen.has(t.id) && BigInt(t.id) > since) await send(s, t);
           } else {
             await s.writeSSE({ event: 'ready', id: String(lastId), data: '{}' });
           }
