@@ -3,6 +3,10 @@
  * sent is a reply to that run; if the run is waiting for one (a survey answer, a lead's reply),
  * the router hands it over as an `email.reply` event keyed by our Message-ID instead of routing
  * it afresh. A copy of a message we sent (a BCC, a mailing-list echo) is never a new request.
+ *
+ * A reply can be quicker than the run that sent the message: between the send and the run
+ * registering its wait, the run is still queued or running. That is `early`: the router looks
+ * again a few times before it treats the mail as new.
  */
 import type pg from 'pg';
 import { sentMessagesAmong } from '../../channels/email/outbox.ts';
@@ -12,6 +16,8 @@ import { normaliseMessageId } from '../../intake/intake.ts';
 export type ReplyMatch =
   | { kind: 'own'; messageId: string }
   | { kind: 'reply'; key: string; runId: string }
+  /** It answers a message of a run that is still active and may be about to wait for it. */
+  | { kind: 'early'; runIds: string[] }
   | { kind: 'none' };
 
 export async function matchReply(pool: pg.Pool, email: EmailSummary): Promise<ReplyMatch> {
@@ -26,5 +32,9 @@ export async function matchReply(pool: pg.Pool, email: EmailSummary): Promise<Re
       WHERE w.name = 'email.reply' AND w.key = ANY($1::text[]) AND r.state = 'waiting' LIMIT 1`,
     [keys],
   );
-  return rows[0] ? { kind: 'reply', key: rows[0].key, runId: rows[0].run_id } : { kind: 'none' };
+  if (rows[0]) return { kind: 'reply', key: rows[0].key, runId: rows[0].run_id };
+  const senders = [...new Set(ours.map((o) => o.run_id).filter((id): id is string => Boolean(id)))];
+  if (!senders.length) return { kind: 'none' };
+  const { rows: active } = await pool.query<{ id: string }>(`SELECT id FROM mailroom.runs WHERE id = ANY($1::uuid[]) AND state IN ('queued', 'running')`, [senders]);
+  return active.length ? { kind: 'early', runIds: active.map((r) => r.id) } : { kind: 'none' };
 }

@@ -21,6 +21,9 @@ import { handleAutomatedMail } from './automated-mail.ts';
 import { handleCalendarReply } from '../hiring/imip-reply.ts';
 import type { RoutedItem } from '../routes.ts';
 
+/** How long the router looks again for a run that is about to wait for this reply: 2+4+8+16 s. */
+const EARLY_REPLY_LOOKS = [2_000, 4_000, 8_000, 16_000];
+
 // XML attachments may be e-invoices (XRechnung is XML alone); one that is not an invoice is passed over.
 const DOCUMENT_TYPES = /^(application\/pdf|image\/(png|jpe?g|tiff|webp)|application\/xml|text\/xml)$/i;
 
@@ -43,7 +46,7 @@ export const routerWorkflow = defineWorkflow({
   version: 1,
   // `workflow`: a registered workflow's name to skip the triage (the CLI checks it against the registry).
   input: z.object({ itemId: z.string().uuid(), workflow: z.string().min(1).default('auto') }),
-  maxSteps: 40,
+  maxSteps: 60,
   // A triage item waits for a person as long as it takes (reminders, no expiry).
   maxDurationMs: 400 * 86_400_000,
   async run(input, step, ctx): Promise<RouterOutput> {
@@ -88,7 +91,14 @@ export const routerWorkflow = defineWorkflow({
 
     // A reply to a message Mailroom sent goes to the run that waits for it, not to a new workflow.
     if (email) {
-      const match = await step.run('match-reply', () => matchReply(pool, email));
+      let match = await step.run('match-reply', () => matchReply(pool, email));
+      for (let i = 0; match.kind === 'early' && i < EARLY_REPLY_LOOKS.length; i++) {
+        await step.sleep(EARLY_REPLY_LOOKS[i]!, `reply-settle-${i + 1}`);
+        match = await step.run(`match-reply-${i + 1}`, () => matchReply(pool, email));
+      }
+      if (match.kind === 'early') {
+        await step.decide({ action: 'route.reply_unclaimed', parameters: { runs: match.runIds }, reasoning: `a reply to a message of run ${match.runIds.join(', ')}, which did not wait for a reply within ${EARLY_REPLY_LOOKS.reduce((a, b) => a + b, 0) / 1000} s; routed as a new item`, provider: 'code' });
+      }
       if (match.kind === 'own') {
         await step.decide({ action: 'route', parameters: { route: 'unrouted' }, reasoning: `a copy of a message Mailroom sent (${match.messageId})`, confidence: 1, provider: 'code' });
         return { route: 'unrouted', reason: 'prefilter: a copy of a message Mailroom sent', childRunId: null, triage: null };
@@ -100,7 +110,7 @@ export const routerWorkflow = defineWorkflow({
         return { route: 'reply', reason: 'a reply to a message Mailroom sent', childRunId: match.runId, triage: null };
       }
       // No Message-ID of ours, but a run of some workflow is waiting on this sender: theirs.
-      if (match.kind === 'none' && services.events && input.workflow === 'auto') {
+      if (match.kind !== 'reply' && services.events && input.workflow === 'auto') {
         const events = services.events;
         const ongoing = await step.run('match-sender', async () => {
           for (const spec of routes.specs.filter((s) => s.installed && s.ongoing)) {
