@@ -3,6 +3,7 @@
  * decisions, actions, events consumed), used by the CLI and the HTTP API.
  */
 import type { Queryable, RunRow } from './run-store.ts';
+import { isUuid } from '../uuid.ts';
 import type { RunState } from './types.ts';
 
 export interface RunSummary {
@@ -63,10 +64,8 @@ export interface RunTrace {
   mail: Array<{ to_address: string; subject: string; status: string; message_id: string; created_at: Date; sent_at: Date | null }>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Whether `id` can be a run id at all (anything else is simply not found, not a database error). */
-export const isRunId = (id: string): boolean => UUID.test(id);
+export const isRunId = isUuid;
 
 export async function runTrace(db: Queryable, id: string): Promise<RunTrace | undefined> {
   if (!isRunId(id)) return undefined;

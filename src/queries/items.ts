@@ -3,6 +3,7 @@
  * raw content, never the whole blob (a 1 MB mail or a 20 MB PDF stays in the database).
  */
 import type { Queryable } from '../engine/run-store.ts';
+import { isUuid } from '../uuid.ts';
 
 export interface RunItem {
   id: string;
@@ -18,12 +19,11 @@ export interface RunItem {
   head: Buffer;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The item named by the run's input (`itemId`), or the one that started the run. */
 export async function itemOfRun(db: Queryable, run: { id: string; input: unknown }, headBytes = 16_384): Promise<RunItem | undefined> {
   const named = (run.input as { itemId?: unknown } | null)?.itemId;
-  const itemId = typeof named === 'string' && UUID.test(named) ? named : null;
+  const itemId = typeof named === 'string' && isUuid(named) ? named : null;
   const { rows } = await db.query<RunItem>(
     `SELECT i.id, i.kind, i.filename, i.source, i.status, i.error, i.received_at, b.content_type, b.size, substring(b.bytes FROM 1 FOR $3) AS head
        FROM mailroom.items i JOIN mailroom.blobs b ON b.sha256 = i.sha256

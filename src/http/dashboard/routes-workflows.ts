@@ -3,6 +3,7 @@ import { CANDIDATE_STAGES, listCandidates } from '../../queries/candidates.ts';
 import { listContentPieces, PIECE_STATUSES } from '../../queries/content.ts';
 import { getLeadDetail, listLeads } from '../../queries/leads.ts';
 import { listJobs } from '../../workflows/hiring/jobs.ts';
+import { isUuid } from '../../uuid.ts';
 import type { DashboardRoutes } from './context.ts';
 import { messagePage, page } from './layout.ts';
 import { candidatesPage } from './pages/candidates.ts';
@@ -11,7 +12,6 @@ import { LEAD_BANDS, LEAD_STATUSES, leadPage, leadsPage } from './pages/leads.ts
 
 /** A filter value from the URL only when it is one of the known values (anything else: no filter). */
 const oneOf = <T extends string>(value: string | undefined, known: readonly T[]): T | undefined => (known.includes(value as T) ? (value as T) : undefined);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function registerWorkflowPages({ app, deps }: DashboardRoutes): void {
   const { pool } = deps;
@@ -25,7 +25,7 @@ export function registerWorkflowPages({ app, deps }: DashboardRoutes): void {
     const o = { title: 'Lead', session: c.get('session'), section: '/leads' };
     const id = c.req.param('id');
     // Ids only: the query module also takes an email, which has no place in a URL's path.
-    const lead = UUID.test(id) ? await getLeadDetail(pool, id) : undefined;
+    const lead = isUuid(id) ? await getLeadDetail(pool, id) : undefined;
     if (!lead) return c.html(messagePage(o, 'Not found', 'No lead with this id.'), 404);
     return c.html(page({ ...o, title: `Lead ${lead.email}`, live: lead.run_id ? `run:${lead.run_id}` : undefined }, leadPage(lead)));
   });
