@@ -61,7 +61,8 @@ function contextLine(c: DraftContext): string | null {
   return phrases(c).context(name, c.lead.product_name, co.employees || null, stack);
 }
 
-function art14(c: DraftContext): string | null {
+/** The GDPR Art. 14 notice, when facts about the lead came from outside data (enrichment). */
+export function art14(c: DraftContext): string | null {
   return c.enrichment.outsideData ? phrases(c).art14 : null;
 }
 

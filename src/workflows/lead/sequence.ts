@@ -17,8 +17,8 @@ import { suppress } from '../../outreach/suppression.ts';
 import { approvalDeps } from '../ports.ts';
 import { alertSales } from './alert.ts';
 import { changeStatus, crmNote, type LeadRun } from './context.ts';
-import { answerDraft, followUp, repReply, resourceEmail, type DraftContext } from './drafts.ts';
-import { firstEmailDraft } from './model-draft.ts';
+import { answerDraft, repReply, resourceEmail, type Draft, type DraftContext } from './drafts.ts';
+import { firstEmailDraft, followUpDraft } from './model-draft.ts';
 import { judgeReply } from './model-judgements.ts';
 import type { Score } from './score.ts';
 import { sendLeadEmail } from './send.ts';
@@ -42,6 +42,7 @@ export async function warmPath(run: LeadRun, deps: PathDeps): Promise<PathEnd> {
   const first = await sendLeadEmail(run, 'first', 'first_email', written.draft, { why: `first email of the nurture sequence (score ${deps.draft().score.total}, ${run.band}); ${written.by === 'model' ? 'written by the model and checked by code' : 'the template'}`, fields: { score: deps.draft().score.total, written_by: written.by } });
   if (!first.sent) return stopAfterEmail(run, 'first', first.reason);
   const firstAt = await step.run('sequence:started', () => Date.now());
+  const sentSoFar: Draft[] = [written.draft];
 
   for (let i = 0; i <= lp.sequence.length; i++) {
     const last = i === lp.sequence.length;
@@ -54,8 +55,10 @@ export async function warmPath(run: LeadRun, deps: PathDeps): Promise<PathEnd> {
     const end = await waitHandlingEngagement(run, `seq:${i}`, wait, deps);
     if (end) return end;
     if (last) return lastTouch(run, deps);
-    const sent = await sendLeadEmail(run, `follow-up:${i + 1}`, 'follow_up', followUp(deps.draft(), i + 1), { why: `follow-up ${i + 1} of ${lp.sequence.length}: no answer after ${Math.round(lp.sequence[i]! / 1000)} s`, inReplyTo: first.messageId });
+    const followUp = await followUpDraft(run, deps.draft(), i + 1, lp.sequence.length, sentSoFar);
+    const sent = await sendLeadEmail(run, `follow-up:${i + 1}`, 'follow_up', followUp.draft, { why: `follow-up ${i + 1} of ${lp.sequence.length}: no answer after ${Math.round(lp.sequence[i]! / 1000)} s; ${followUp.by === 'model' ? 'written by the model and checked by code' : 'the template'}`, inReplyTo: first.messageId, fields: { written_by: followUp.by } });
     if (!sent.sent) return stopAfterEmail(run, `follow-up:${i + 1}`, sent.reason);
+    sentSoFar.push(followUp.draft);
   }
   return { outcome: 'sequence_done' };
 }

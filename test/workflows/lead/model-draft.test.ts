@@ -17,7 +17,7 @@ import { routes } from '../../../src/workflows/index.ts';
 import type { LeadRun } from '../../../src/workflows/lead/context.ts';
 import type { DraftContext } from '../../../src/workflows/lead/drafts.ts';
 import { addressFacts } from '../../../src/workflows/lead/enrich/domains.ts';
-import { checkModelEmail, firstEmailDraft } from '../../../src/workflows/lead/model-draft.ts';
+import { checkModelEmail, firstEmailDraft, followUpDraft } from '../../../src/workflows/lead/model-draft.ts';
 import type { DecisionCorePort, WorkflowServices } from '../../../src/workflows/ports.ts';
 import { engineFixture, runRow, type EngineFixture } from '../../engine/harness.ts';
 import { startFakeAnthropic, type FakeAnthropic } from '../../fakes/anthropic-server.ts';
@@ -27,9 +27,9 @@ const MESSAGE = 'We are 120 people and our support inbox gets 400 tickets a week
 let core: DecisionCorePort;
 let reply: { subject: string; text: string; reasoning: string } = { subject: '', text: '', reasoning: '' };
 
-const context = (): DraftContext => ({
+const context = (outsideData = false): DraftContext => ({
   name: 'Ana Ruiz', company: 'Fernhill', message: MESSAGE,
-  enrichment: { address: addressFacts('ana@fernhill.example.com'), company: { name: 'Fernhill', domain: 'fernhill.example.com', employees: 120, industry: 'SaaS', revenue_usd: null, funding_stage: 'Series A', tech: ['Slack'], source: 'companies table', confidence: 0.95 }, signals: [], stated: [], facts: [], outsideData: false, problems: [] },
+  enrichment: { address: addressFacts('ana@fernhill.example.com'), company: { name: 'Fernhill', domain: 'fernhill.example.com', employees: 120, industry: 'SaaS', revenue_usd: null, funding_stage: 'Series A', tech: ['Slack'], source: 'companies table', confidence: 0.95 }, signals: [], stated: [], facts: [], outsideData, problems: [] },
   score: { total: 62, fit: 30, intent: 20, engagement: 12, band: 'warm', factors: [] } as unknown as DraftContext['score'],
   lead: policy.lead, language: 'en',
 });
@@ -37,11 +37,12 @@ const context = (): DraftContext => ({
 const wf = defineWorkflow({
   name: 'lead-model-draft-test',
   version: 1,
-  input: z.object({}),
-  async run(_input, step, ctx) {
+  input: z.object({ followUp: z.number().optional(), outsideData: z.boolean().default(false) }),
+  async run(input, step, ctx) {
     const s = { decisions: core, policy } as unknown as WorkflowServices;
     const run = { step, s, runId: ctx.runId, language: 'en', lp: policy.lead } as unknown as LeadRun;
-    return firstEmailDraft(run, context());
+    if (input.followUp) return followUpDraft(run, context(input.outsideData), input.followUp, 3, [{ subject: 'Automating triage for Fernhill', text: 'Hi Ana, 400 tickets a week is where Mailroom helps.' }]);
+    return firstEmailDraft(run, context(input.outsideData));
   },
 });
 
@@ -49,7 +50,7 @@ describe('the first lead email written by a model, checked by code', () => {
   let fake: FakeAnthropic;
   let fx: EngineFixture;
   before(async () => {
-    fake = await startFakeAnthropic(() => ({ toolUse: { name: 'write_email', input: reply } }));
+    fake = await startFakeAnthropic((body) => ({ toolUse: { name: body.tool_choice?.name ?? 'write_email', input: reply } }));
     core = createAnthropicDecisionCore({ routes, config: loadConfig({ ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.url, LLM_MAX_RETRIES: '0' }), log: pino({ level: 'silent' }) });
     fx = await engineFixture([wf]);
   });
@@ -57,8 +58,8 @@ describe('the first lead email written by a model, checked by code', () => {
     await fx.close();
     await fake.close();
   });
-  const run = async () => {
-    const { runId } = await fx.engine.startRun(wf, {});
+  const run = async (input: { followUp?: number; outsideData?: boolean } = {}) => {
+    const { runId } = await fx.engine.startRun(wf, input);
     assert.equal(await fx.engine.waitForRun(runId, { states: ['completed', 'failed'] }), 'completed');
     const decisions = (await fx.db.pool.query<{ action: string; reasoning: string }>('SELECT action, reasoning FROM mailroom.decisions WHERE run_id = $1 ORDER BY seq', [runId])).rows;
     return { out: (await runRow(fx.db, runId)).output as { draft: { subject: string; text: string }; by: string; why: string }, decisions };
@@ -88,6 +89,31 @@ describe('the first lead email written by a model, checked by code', () => {
       assert.match(out.draft.text, /thank you for getting in touch/);
       assert.ok(decisions.some((d) => d.action === 'lead.draft.checked' && /the template goes instead/.test(d.reasoning)));
     }
+  });
+
+  test('a follow-up by the model: it sees the emails already sent, keeps the thread subject, may repeat their numbers, and is checked like the first', async () => {
+    reply = { subject: '', text: 'Hi Ana,\n\none more thought on those 400 tickets: most teams start with one inbox and grow from there.\n\nSam from Mailroom', reasoning: 'a new point: start small' } as typeof reply;
+    const { out, decisions } = await run({ followUp: 1 });
+    assert.equal(out.by, 'model', out.why);
+    assert.equal(out.draft.subject, 'Re: Automating triage for Fernhill');
+    const sent = fake.requests.at(-1)!.body;
+    assert.match(sent.messages[0].content, /<sent_email>\nSubject: Automating triage for Fernhill/);
+    assert.equal(sent.tool_choice.name, 'write_follow_up');
+    assert.ok(decisions.some((d) => d.action === 'lead.draft.checked' && /follow-up 1 passed the checks/.test(d.reasoning)));
+
+    reply = { subject: '', text: 'Hi Ana,\n\nonly this week: 30% off for the first 3 months.\n\nSam', reasoning: 'r' } as typeof reply;
+    const bad = await run({ followUp: 2 });
+    assert.equal(bad.out.by, 'template');
+    assert.match(bad.out.why, /a number the facts do not contain: 30/);
+  });
+
+  test('when enrichment used outside data, code adds the Art. 14 notice to what the model wrote', async () => {
+    reply = { subject: 'Automating triage for Fernhill', text: 'Hi Ana,\n\n400 tickets a week is where Mailroom helps.\n\nWould a short call help?\n\nSam from Mailroom', reasoning: 'r' };
+    const withNotice = await run({ outsideData: true });
+    assert.equal(withNotice.out.by, 'model');
+    assert.match(withNotice.out.draft.text, /Sam from Mailroom\n\nWhere we know a little about your company, it comes from public business data/);
+    const without = await run({ outsideData: false });
+    assert.doesNotMatch(without.out.draft.text, /public business data/);
   });
 
   test('offline (no judge): the template, without asking', async () => {
