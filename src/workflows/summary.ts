@@ -11,7 +11,10 @@ export interface ProcessSummary {
   item_id: string;
   duplicate: boolean;
   run_id: string;
+  /** The workflow that owns the item (what `--workflow` names: `hiring`, not its route `job_application`). */
   workflow: string;
+  /** The router's route: a workflow's route, `unrouted`, or how code handed it over (`reply`, `bounce`, ...). */
+  route?: string | null;
   state: string;
   sender: string | null;
   original_sender: string | null;
@@ -26,6 +29,9 @@ export interface ProcessSummary {
   decisions: Array<{ run: 'router' | 'workflow'; action: string; reasoning: string | null; confidence: number | null; provider: string | null }>;
   error?: string;
 }
+
+/** Routes where the item went to an existing run (the one it answers), not to a workflow of its own. */
+const HANDED_OVER = new Set(['reply', 'bounce', 'complaint', 'auto_reply', 'unsubscribe']);
 
 export async function summariseItem(db: Queryable, input: string, itemId: string, duplicate: boolean, routerRunId: string): Promise<ProcessSummary> {
   const run = async (id: string) => (await db.query('SELECT id, workflow, state, input, output, error FROM mailroom.runs WHERE id = $1', [id])).rows[0];
@@ -55,7 +61,8 @@ export async function summariseItem(db: Queryable, input: string, itemId: string
     item_id: itemId,
     duplicate,
     run_id: target.id,
-    workflow: routed?.route ?? (router.state === 'failed' ? 'router' : 'unrouted'),
+    workflow: child && routed && !HANDED_OVER.has(routed.route) ? child.workflow : (routed?.route ?? (router.state === 'failed' ? 'router' : 'unrouted')),
+    route: routed?.route ?? null,
     sender: (child?.input?.email?.from?.address as string | undefined) ?? null,
     original_sender: (child?.input?.email?.forwarded?.original?.from?.address as string | undefined) ?? null,
     state: target.state,

@@ -78,7 +78,8 @@ describe('hiring CLI: jobs, process --json with the candidate, candidates, erase
     const r = await cli('process', path.join(dir, 'application.eml'), '--workflow', 'hiring', '--json');
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.lines.at(-1)!);
-    assert.equal(out.workflow, 'job_application');
+    assert.equal(out.workflow, 'hiring');
+    assert.equal(out.route, 'job_application');
     const c = out.candidate;
     assert.ok(c, r.stdout);
     assert.equal(c.job, 'backend-1');
