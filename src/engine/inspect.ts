@@ -29,7 +29,9 @@ export async function listRunsPage(
   const limit = filter.limit ?? 50;
   const { rows } = await db.query<RunSummary & { cursor_at: string }>(
     `SELECT r.id, r.workflow, r.state, r.created_at, r.updated_at,
-            (SELECT reason FROM mailroom.run_transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1) AS reason,
+            -- A finished run's own word on why (the router's "set aside: ..."), else the last transition's.
+            CASE WHEN r.state = 'completed' AND jsonb_typeof(r.output -> 'reason') = 'string' THEN left(r.output ->> 'reason', 300)
+                 ELSE (SELECT reason FROM mailroom.run_transitions t WHERE t.run_id = r.id ORDER BY t.id DESC LIMIT 1) END AS reason,
             r.created_at::text AS cursor_at
        FROM mailroom.runs r
       WHERE ($1::text IS NULL OR r.state = $1) AND ($2::text IS NULL OR r.workflow = $2)

@@ -99,7 +99,7 @@ describe('triage: items no workflow claims reach a person', () => {
     assert.match(out.reason, /U_LEAD/);
   });
 
-  test('an auto-reply is set aside by code with its reason and asks nobody', async () => {
+  test('an auto-reply is set aside by code with its reason (shown by mailroom runs --workflow router) and asks nobody', async () => {
     const bytes = await mail({ from: 'kim@customer.example', subject: 'Out of office', text: 'I am out of the office until Monday.', id: '<ooo@customer.example>', headers: { 'Auto-Submitted': 'auto-replied' } });
     const { itemId, runId } = await app.intake.accept({ kind: 'email', bytes, source: { channel: 'test' } });
     const out = await routerOutput(runId!);
@@ -107,6 +107,11 @@ describe('triage: items no workflow claims reach a person', () => {
     assert.match(out.reason, /set aside/);
     assert.equal((await listApprovals(db.pool)).filter((a) => a.run_id === runId).length, 0);
     assert.equal((await summariseItem(db.pool, 'ooo.eml', itemId, false, runId!)).escalated, false);
+    const listed = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin', 'mailroom.js'), 'runs', '--workflow', 'router', '--json'], {
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'silent' },
+    });
+    const row = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; reason: string }).find((r) => r.id === runId);
+    assert.match(row?.reason ?? '', /set aside/, 'mailroom runs --workflow router shows why it was set aside');
   });
 
   test('an item forced to a workflow that is not installed goes to a person, not nowhere', { skip: !PENDING && 'every registered workflow is installed' }, async () => {
