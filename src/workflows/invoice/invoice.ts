@@ -57,7 +57,15 @@ export const invoiceWorkflow = defineWorkflow({
       await step.decide({ action: 'invoice.no_document', reasoning: 'the message has no PDF or image attachment, and its text does not read as an invoice' });
       return { ...empty, outcome: 'no_document', reason: 'no PDF or image attachment' };
     }
-    const doc = extractions.find((e) => !e.not_an_invoice && !e.error);
+    // An attachment that could not be read (corrupt, over the limits, timed out) is not "no
+    // invoice": a person gets it with empty fields to read and fill in, as for any review.
+    const unreadable = extractions.find((e) => e.error && !e.not_an_invoice);
+    const doc = extractions.find((e) => !e.not_an_invoice && !e.error) ?? (unreadable && {
+      ...unreadable,
+      needs_review: true,
+      review: [...unreadable.review, { field: 'document', values: [], note: `could not be read: ${unreadable.error}` }],
+      warnings: [...(unreadable.warnings ?? []), `${unreadable.file} could not be read (${unreadable.error}): open it and enter the fields when approving`],
+    });
     if (!doc) {
       const why = extractions.map((e) => `${e.file}: ${e.error ?? e.not_an_invoice}`).join('; ');
       await step.decide({ action: 'invoice.not_an_invoice', reasoning: why });
