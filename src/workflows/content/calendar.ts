@@ -91,7 +91,12 @@ export function readCalendarIcs(text: string, options: { now?: Date; horizonDays
 export function readCalendar(file: string): CalendarEntry[] {
   if (!fs.existsSync(file)) throw new InputError(`${file}: no such file`);
   if (/\.csv$/i.test(file)) return readCalendarCsv(file);
-  return readCalendarIcs(fs.readFileSync(file, 'utf8'));
+  try {
+    return readCalendarIcs(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`${file}: ${err.message}`, { cause: err });
+    throw err;
+  }
 }
 
 /** Upserts entries; one that already started its run is left as it is. */

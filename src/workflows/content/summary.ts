@@ -79,6 +79,7 @@ export async function summariseContent(db: Queryable, input: string, runId: stri
     duplicate,
     run_id: runId,
     workflow: 'content',
+    route: null,
     state: run.state,
     sender: null,
     original_sender: null,

@@ -21,6 +21,7 @@ export async function summariseLead(db: Queryable, input: string, itemId: string
     duplicate,
     run_id: runId,
     workflow: 'lead',
+    route: null,
     state: run.state,
     sender: email || null,
     original_sender: null,
