@@ -197,6 +197,18 @@ export async function bench(opts: { quick?: boolean }): Promise<BenchResult> {
   measure('injection_recall_dev', 'dev attacks flagged', of('dev', true), 'share');
   measure('injection_false_positive_rate_dev', 'dev benign texts flagged', of('dev', false), 'share');
   measure('injection_false_positive_rate_ham_dev', 'dev SpamAssassin ham flagged', ham.filter((s) => s.split === 'dev'), 'share');
+  // Precision over the held-out texts, benign ones and ham together: of what is flagged, how much is an attack.
+  const precision = (detector: Detector) => {
+    const flagged = (xs: Sample[]) => xs.filter((x) => detector(x.text).length > 0).length;
+    const hits = flagged(of('heldout', true));
+    const alarms = flagged(of('heldout', false)) + flagged(ham.filter((x) => x.split === 'heldout'));
+    return hits + alarms ? hits / (hits + alarms) : NaN;
+  };
+  const p = precision(detectInjection);
+  const pLegacy = precision(legacyDetect);
+  json.injection_precision = round(p, 3);
+  json.baseline_injection_precision = round(pLegacy, 3);
+  rows.push({ metric: 'held-out precision: flagged texts that are attacks (attacks, benign, ham)', mailroom: round(p, 3), baseline: round(pLegacy, 3), ratio: pLegacy > 0 ? round(p / pLegacy, 2) : null, unit: 'share' });
   json.injection_attacks = of('heldout', true).length;
   json.injection_benign = of('heldout', false).length;
   json.injection_attacks_dev = of('dev', true).length;
